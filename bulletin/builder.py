@@ -1,0 +1,244 @@
+"""``build`` and ``check``: the recipe. Load and validate everything, render in memory, then swap in.
+
+Nothing touches the output folder until every source is valid and every page has
+rendered; then the whole site is written beside the output and swapped in at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .errors import BulletinError, Problems
+from .outputs.html import RESERVED_SLUGS, PageSpec, navigation, plan_pages
+from .paths import UnsafePath, is_ignored_name, output_file
+from .render import THEME_ROOT, Renderer
+from .site import Site, load_site
+from .views import LevelView, ViewBuilder
+from .writer import release
+
+
+class Reporter:
+    """Receives build events; the command line prints them, tests collect them."""
+
+    def progress(self, done: int, total: int) -> None:
+        """Called while pages render."""
+
+    def info(self, message: str) -> None:
+        """A line for the user (not a problem)."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    site_root: Path
+    now: dt.datetime  # naive means the site's time zone
+    output: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+    jobs: int = 1
+
+
+@dataclass
+class BuildResult:
+    problems: Problems
+    ok: bool = False
+    pages: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+    site: Site | None = field(default=None, repr=False)
+
+
+def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
+    """Validate the site and compile its templates; write nothing."""
+    started = time.perf_counter()
+    result = BuildResult(Problems())
+    site = _load(options, result.problems)
+    if site is not None:
+        renderer = _renderer(site)
+        result.problems.extend(renderer.check_templates())
+        _check_pages(site, result.problems)
+    result.ok = site is not None and not result.problems.has_errors(options.strict)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
+    reporter = reporter or Reporter()
+    started = time.perf_counter()
+    result = BuildResult(Problems())
+    problems = result.problems
+    try:
+        site = _load(options, problems)
+        if site is None:
+            return result
+        result.site = site
+        _check_pages(site, problems)
+        output = options.output or (site.root / site.config.output_dir)
+        check_output_location(output, site.root, problems)
+        if problems.has_errors(options.strict):
+            return result
+        renderer = _renderer(site)
+        problems.extend(renderer.check_templates())
+        if problems.has_errors(options.strict):
+            return result
+        pages = render_pages(site, renderer, reporter)
+        static = collect_static(site.root, problems)
+        check_collisions(pages, static, problems)
+        if problems.has_errors(options.strict):
+            return result
+        with release(output) as rel:
+            for path, data in sorted(pages.items()):
+                rel.write(path, data)
+            for path, source in sorted(static.items()):
+                rel.copy(path, source)
+            rel.commit()
+        result.ok = True
+        result.pages = len(pages)
+        result.files = len(pages) + len(static)
+        result.output = output
+        reporter.info(_next_change(site))
+    except BulletinError as exc:
+        problems.extend([exc.problem])
+    finally:
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load(options: BuildOptions, problems: Problems) -> Site | None:
+    try:
+        return load_site(
+            options.site_root,
+            options.now,
+            problems,
+            include_drafts=options.drafts,
+            base_url=options.base_url,
+            jobs=options.jobs,
+        )
+    except BulletinError as exc:
+        problems.extend([exc.problem])
+        return None
+
+
+def _renderer(site: Site) -> Renderer:
+    config = site.config
+    current = site.current_level
+    globals_ = {
+        "site": config,
+        "nav": navigation(site),
+        "levels": [LevelView.of(level) for level in config.threat_levels],
+        "current_level": LevelView.of(config.level(current.level), current) if current else None,
+        "timeline": [
+            {"level": LevelView.of(config.level(c.level), c), "since": c.since, "note": c.note}
+            for c in reversed(site.timeline)
+        ],
+        "build_now": site.now,
+    }
+    return Renderer(site.root, config.language, globals_)
+
+
+def render_pages(site: Site, renderer: Renderer, reporter: Reporter) -> dict[PurePosixPath, bytes]:
+    views = ViewBuilder(site)
+    specs: list[PageSpec] = list(plan_pages(site, views))
+    pages: dict[PurePosixPath, bytes] = {}
+    for index, spec in enumerate(specs):
+        context = {**spec.context, "page_url": spec.url}
+        html = renderer.render(spec.template, context, spec.source)
+        pages[output_file(spec.url)] = html.encode("utf-8")
+        if index % 200 == 0:
+            reporter.progress(index, len(specs))
+    reporter.progress(len(specs), len(specs))
+    return pages
+
+
+def _check_pages(site: Site, problems: Problems) -> None:
+    for page in site.pages:
+        if page.slug in RESERVED_SLUGS:
+            problems.error(
+                page.path, 1, f"page slug '{page.slug}' is used by Bulletin itself (/{page.slug}/); choose another"
+            )
+
+
+def check_output_location(output: Path, site_root: Path, problems: Problems) -> None:
+    """Refuse an output folder that overlaps the sources: a build replaces the output whole."""
+    out = output.resolve()
+    root = site_root.resolve()
+    protected = [root / "content", root / "templates", root / "static", THEME_ROOT / "templates", THEME_ROOT / "static"]
+    shown = str(output)
+    if out == root or root.is_relative_to(out) or THEME_ROOT.is_relative_to(out):
+        problems.error("site.yaml", 1, f"output folder {shown} contains the site itself; refusing to replace it")
+    elif any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
+        problems.error("site.yaml", 1, f"output folder {shown} overlaps content/, templates/ or static/")
+
+
+def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, Path]:
+    """Static files by output path; the site's own ``static/`` wins over the default theme's."""
+    found: dict[PurePosixPath, Path] = {}
+    for base in (THEME_ROOT, site_root):
+        folder = base / "static"
+        if not folder.is_dir():
+            continue
+        real_base = base.resolve()
+        for current, dirs, files in os.walk(folder, followlinks=True):
+            here = Path(current)
+            dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+            for name in sorted(files):
+                if is_ignored_name(name):
+                    continue
+                path = here / name
+                rel = PurePosixPath(path.relative_to(folder).as_posix())
+                if not path.resolve().is_relative_to(real_base):
+                    shown = path.relative_to(base).as_posix()
+                    problems.error(shown, 1, "symlink points outside the site; refusing to publish it")
+                    continue
+                found[rel] = path
+    return found
+
+
+def check_collisions(pages: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path], problems: Problems) -> None:
+    """Two outputs on one path, also when they differ only in case (they collide on macOS and Windows)."""
+    claimed: dict[str, str] = {}
+    for path in pages:
+        claimed.setdefault(str(path).casefold(), f"the generated page {path}")
+    for path in static:
+        other = claimed.get(str(path).casefold())
+        if other:
+            problems.error(f"static/{path}", 1, f"would overwrite {other}; rename or remove it")
+        else:
+            claimed[str(path).casefold()] = f"static/{path}"
+
+
+def _next_change(site: Site) -> str:
+    """When the published site would next differ (an embargo lifts, a briefing expires), for schedulers."""
+    upcoming = []
+    for b in site.briefings:
+        if b.publish_at and b.publish_at.at > site.now and not b.draft:
+            upcoming.append((b.publish_at.at, f"{b.path} is published"))
+        if b.expires and b.expires.at > site.now:
+            upcoming.append((b.expires.at, f"{b.path} expires"))
+    if not upcoming:
+        return ""
+    when, what = min(upcoming)
+    return f"next scheduled change: {when.isoformat()} ({what}); rebuild then"
+
+
+def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.datetime:
+    """``--now``, else ``SOURCE_DATE_EPOCH``, else the clock. Raises ValueError for bad input."""
+    environ = dict(os.environ) if environ is None else environ
+    if value:
+        text = value.strip()
+        if "T" in text or ":" in text or " " in text:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        day = dt.date.fromisoformat(text)
+        return dt.datetime(day.year, day.month, day.day)
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+__all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "resolve_now"]

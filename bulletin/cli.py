@@ -1,0 +1,177 @@
+"""The command line: parse options, call the engine, print problems and a summary.
+
+Exit status: 0 success, 1 content or configuration errors, 2 usage errors,
+3 an internal error (a bug in Bulletin: the traceback is printed for a report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import builder
+from .config import load_config
+from .errors import BulletinError, Problems, summary_line
+from .scaffold import new_briefing
+from .site import load_site
+
+COMMANDS = ("build", "serve", "watch", "check", "new")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"bulletin: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="build.py",
+        description="Bulletin: build a static site of public-safety briefings.",
+        epilog='Commands: build (default), check, new briefing "TITLE", serve, watch. '
+        "Exit status: 0 ok, 1 content errors, 2 usage errors.",
+    )
+    parser.add_argument("command", nargs="?", default="build", choices=COMMANDS, help="what to do (default: build)")
+    parser.add_argument("args", nargs="*", help='for new: briefing "TITLE"')
+    parser.add_argument("--site", metavar="DIR", default=".", help="the site's root, holding site.yaml (default: .)")
+    parser.add_argument("--output", metavar="DIR", help="output folder (default: site.yaml output_dir, else public)")
+    parser.add_argument("--base-url", metavar="URL", help="override site.yaml base_url")
+    parser.add_argument("--drafts", action="store_true", help="include drafts, embargoed and expired briefings")
+    parser.add_argument("--now", metavar="ISO8601", help="the time embargo and expiry are judged against")
+    parser.add_argument("--strict", action="store_true", help="warnings count as errors")
+    parser.add_argument("--jobs", metavar="N", type=_positive_int, default=os.cpu_count() or 1, help="worker processes")
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    volume.add_argument("--verbose", "-v", action="store_true", help="print more")
+    parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="serve: port (default 8000)")
+    parser.add_argument("--poll", action="store_true", help="serve/watch: poll for changes instead of OS events")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError("must be at most 65535")
+    return value
+
+
+class TerminalReporter(builder.Reporter):
+    def __init__(self, quiet: bool, verbose: bool) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def progress(self, done: int, total: int) -> None:
+        if self.tty and not self.quiet and total >= 500 and (time.monotonic() - self.last > 0.2 or done == total):
+            self.last = time.monotonic()
+            end = "\n" if done == total else ""
+            print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    def info(self, message: str) -> None:
+        if message and not self.quiet:
+            print(message, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    options = parser.parse_args(argv)
+    try:
+        return _run(parser, options)
+    except KeyboardInterrupt:
+        print("interrupted; the output folder was left as it was", file=sys.stderr)
+        return 130
+    except BulletinError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except Exception:  # a bug: say so plainly and keep the traceback for the report
+        traceback.print_exc()
+        print("bulletin: internal error (this is a bug in Bulletin, please report it)", file=sys.stderr)
+        return 3
+
+
+def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
+    site_root = Path(options.site)
+    if not site_root.is_dir():
+        parser.error(f"--site {options.site}: no such folder")
+    try:
+        now = builder.resolve_now(options.now)
+    except ValueError:
+        parser.error(f"--now {options.now!r} (or SOURCE_DATE_EPOCH) is not an ISO 8601 date-time")
+    if options.base_url and not options.base_url.startswith(("http://", "https://")):
+        parser.error(f"--base-url {options.base_url!r} must start with http:// or https://")
+    if options.command in ("serve", "watch"):
+        print(f"bulletin: '{options.command}' is not yet available in this version", file=sys.stderr)
+        return 2
+    if options.command == "new":
+        return _new(parser, options, site_root, now)
+    if options.args:
+        parser.error(f"unexpected arguments: {' '.join(options.args)}")
+    build_options = builder.BuildOptions(
+        site_root=site_root,
+        now=now,
+        output=Path(options.output) if options.output else None,
+        base_url=options.base_url,
+        drafts=options.drafts,
+        strict=options.strict,
+        jobs=options.jobs,
+    )
+    reporter = TerminalReporter(options.quiet, options.verbose)
+    if options.command == "check":
+        result = builder.check(build_options, reporter)
+    else:
+        result = builder.build(build_options, reporter)
+    _print_problems(result.problems)
+    if result.ok:
+        if not options.quiet:
+            if options.command == "check":
+                what = "checked"
+            else:
+                what = f"wrote {result.pages} pages ({result.files} files) to {result.output}"
+            summary = summary_line(result.problems.errors, result.problems.warnings)
+            print(f"{what} in {result.seconds:.2f} s; {summary}", file=sys.stderr)
+        return 0
+    if options.strict and not result.problems.errors and result.problems.warnings:
+        print("warnings count as errors (--strict); nothing written", file=sys.stderr)
+    elif options.command != "check":
+        print("nothing written; the output folder was left as it was", file=sys.stderr)
+    return 1
+
+
+def _print_problems(problems: Problems) -> None:
+    for problem in problems.sorted():
+        print(problem, file=sys.stderr)
+    if len(problems):
+        print(summary_line(problems.errors, problems.warnings), file=sys.stderr)
+
+
+def _new(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root: Path, now: dt.datetime) -> int:
+    if len(options.args) != 2 or options.args[0] != "briefing":
+        parser.error('usage: new briefing "TITLE"')
+    problems = Problems()
+    config = load_config(site_root, problems, options.base_url)
+    if config is None:
+        _print_problems(problems)
+        return 1
+    site = load_site(site_root, now, Problems(), base_url=options.base_url)
+    level = site.current_level.level if site and site.current_level else None
+    path = new_briefing(site_root, config, options.args[1], now, level)
+    print(f"created {path.relative_to(site_root) if not path.is_absolute() else path}", file=sys.stderr)
+    return 0

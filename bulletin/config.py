@@ -1,0 +1,234 @@
+"""site.yaml: the schema, its defaults, and the typed :class:`SiteConfig` it becomes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import fields as f
+from .errors import Problems
+from .sourcefile import decode
+from .yamlsafe import Path, load_yaml
+
+CONFIG_FILE = "site.yaml"
+
+CAP_SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+CAP_URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
+CAP_CERTAINTY = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+
+
+@dataclass(frozen=True)
+class CapMap:
+    severity: str
+    urgency: str
+    certainty: str
+
+
+@dataclass(frozen=True)
+class ThreatLevel:
+    id: str
+    label: str
+    meaning: str
+    colour: str
+    cap: CapMap
+    rank: int  # position on the scale, 0 = lowest
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    url: str | None = None
+    cap_sender: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    base_url: str
+    organisation: Organisation
+    threat_levels: tuple[ThreatLevel, ...]
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    output_dir: str = "public"
+    per_page: int = 10
+    feed_size: int = 20
+    alert_hours: int = 48
+    allow_raw_html: bool = False
+    menu: tuple[MenuItem, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def level(self, level_id: str) -> ThreatLevel:
+        return next(level for level in self.threat_levels if level.id == level_id)
+
+    @property
+    def level_ids(self) -> tuple[str, ...]:
+        return tuple(level.id for level in self.threat_levels)
+
+
+# The UK national scale, used when site.yaml does not define its own.
+UK_SCALE: tuple[dict[str, Any], ...] = (
+    {"id": "low", "label": "Low", "meaning": "An attack is highly unlikely.", "colour": "#2e7d32",
+     "cap": {"severity": "Minor", "urgency": "Future", "certainty": "Unlikely"}},
+    {"id": "moderate", "label": "Moderate", "meaning": "An attack is possible but not likely.", "colour": "#0277bd",
+     "cap": {"severity": "Minor", "urgency": "Future", "certainty": "Possible"}},
+    {"id": "substantial", "label": "Substantial", "meaning": "An attack is likely.", "colour": "#8a5100",
+     "cap": {"severity": "Moderate", "urgency": "Future", "certainty": "Likely"}},
+    {"id": "severe", "label": "Severe", "meaning": "An attack is highly likely.", "colour": "#c62828",
+     "cap": {"severity": "Severe", "urgency": "Expected", "certainty": "Likely"}},
+    {"id": "critical", "label": "Critical", "meaning": "An attack is highly likely in the near future.",
+     "colour": "#6a1b9a", "cap": {"severity": "Extreme", "urgency": "Immediate", "certainty": "Likely"}},
+)  # fmt: skip
+
+
+def _language(reader: f.Reader, at: Path, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", result):
+        raise f.Invalid(f"'{result}' is not a BCP 47 language tag such as en, en-GB or cy")
+    return result
+
+
+def _timezone(reader: f.Reader, at: Path, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    try:
+        ZoneInfo(result)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise f.Invalid(f"'{result}' is not an IANA time zone name such as Europe/London or UTC") from None
+    return result
+
+
+def _colour(reader: f.Reader, at: Path, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", result):
+        raise f.Invalid(f"'{result}' must be a hex colour like #c62828 (put it in quotes)")
+    return result.lower()
+
+
+def _relative_dir(reader: f.Reader, at: Path, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    if "\\" in result or "\x00" in result:
+        raise f.Invalid(f"'{result}' must be a folder path with '/' separators")
+    return result
+
+
+_CAP = {
+    "severity": f.Field(f.one_of(*CAP_SEVERITY), required=True),
+    "urgency": f.Field(f.one_of(*CAP_URGENCY), required=True),
+    "certainty": f.Field(f.one_of(*CAP_CERTAINTY), required=True),
+}
+_LEVEL = {
+    "id": f.Field(f.slug, required=True, doc="used in front matter and data-threat-level"),
+    "label": f.Field(f.line_text, required=True),
+    "meaning": f.Field(f.text, required=True),
+    "colour": f.Field(_colour, required=True),
+    "cap": f.Field(f.record(_CAP, "cap"), required=True),
+}
+_ORGANISATION = {
+    "name": f.Field(f.line_text, required=True),
+    "url": f.Field(f.url),
+    "cap_sender": f.Field(f.line_text, doc="the CAP <sender>, e.g. an e-mail address"),
+    "contact": f.Field(f.line_text, doc="the CAP <contact>, e.g. a phone line for the public"),
+}
+_MENU_ITEM = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.link, required=True)}
+
+SCHEMA: dict[str, f.Field] = {
+    "title": f.Field(f.line_text, required=True),
+    "description": f.Field(f.text),
+    "base_url": f.Field(f.url, doc="required for feeds, sitemap and CAP"),
+    "language": f.Field(_language),
+    "timezone": f.Field(_timezone),
+    "output_dir": f.Field(_relative_dir),
+    "per_page": f.Field(f.positive),
+    "feed_size": f.Field(f.positive),
+    "organisation": f.Field(f.record(_ORGANISATION, "organisation")),
+    "alert_hours": f.Field(f.positive),
+    "threat_levels": f.Field(f.list_of(f.record(_LEVEL, "a threat level"))),
+    "allow_raw_html": f.Field(f.boolean),
+    "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item"))),
+    "extra": f.Field(f.free),
+}
+
+
+def load_config(site_root: FsPath, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
+    """Read and check site.yaml; None when it has errors (already reported)."""
+    path = site_root / CONFIG_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.error(CONFIG_FILE, 1, f"no {CONFIG_FILE} in {site_root} (use --site DIR to point at a site)")
+        return None
+    except OSError as exc:
+        problems.error(CONFIG_FILE, 1, f"cannot read {CONFIG_FILE}: {exc.strerror}")
+        return None
+    text, found = decode(data, CONFIG_FILE)
+    problems.extend(found)
+    if text is None:
+        return None
+    doc, found = load_yaml(text, CONFIG_FILE)
+    problems.extend(found)
+    if doc is None:
+        return None
+    reader = f.Reader(doc, CONFIG_FILE, problems)
+    before = problems.errors
+    values = reader.mapping((), doc.value, SCHEMA, CONFIG_FILE)
+    if values is None:
+        return None
+    levels = _threat_levels(reader, values.get("threat_levels"))
+    if base_url is None and "base_url" not in values and "base_url" not in doc.value:
+        reader.error((), "missing required key 'base_url' (feeds, sitemap and CAP need it; or pass --base-url)")
+    if "organisation" not in doc.value:
+        reader.error((), "missing required key 'organisation' (at least its name)", key=True)
+    if problems.errors > before:
+        return None
+    organisation = values["organisation"]
+    return SiteConfig(
+        title=values["title"],
+        base_url=_with_slash(base_url or values["base_url"]),
+        organisation=Organisation(**organisation),
+        threat_levels=levels,
+        description=values.get("description", ""),
+        language=values.get("language", "en"),
+        timezone=values.get("timezone", "UTC"),
+        output_dir=values.get("output_dir", "public"),
+        per_page=values.get("per_page", 10),
+        feed_size=values.get("feed_size", 20),
+        alert_hours=values.get("alert_hours", 48),
+        allow_raw_html=values.get("allow_raw_html", False),
+        menu=tuple(MenuItem(**item) for item in values.get("menu", ())),
+        extra=values.get("extra", {}),
+    )
+
+
+def _threat_levels(reader: f.Reader, given: tuple[dict[str, Any], ...] | None) -> tuple[ThreatLevel, ...]:
+    if given is None:
+        if "threat_levels" in (reader.doc.value or {}):
+            return ()  # present but invalid: already reported
+        given = UK_SCALE
+    elif not given:
+        reader.error(("threat_levels",), "threat_levels: give at least one level")
+    seen: set[str] = set()
+    levels = []
+    for rank, level in enumerate(given):
+        if level["id"] in seen:
+            reader.error(("threat_levels", rank, "id"), f"threat level id '{level['id']}' is used twice")
+        seen.add(level["id"])
+        levels.append(ThreatLevel(**{**level, "cap": CapMap(**level["cap"])}, rank=rank))
+    return tuple(levels)
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

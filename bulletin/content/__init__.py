@@ -1,0 +1,1 @@
+"""The content model: source files become parsed records, then validated, typed records."""

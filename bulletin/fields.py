@@ -1,0 +1,324 @@
+"""Typed fields for front matter, person files and site.yaml, declared as data.
+
+A schema is a mapping of key -> :class:`Field`. :func:`read_mapping` checks a YAML
+mapping against it: unknown keys (with a did-you-mean hint), missing required keys
+and every value's type, reporting each problem at the line of its key or value and
+carrying on, so one run reports everything. Converters raise :class:`Invalid`; the
+reader turns that into a problem at the right line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import Problems, did_you_mean
+from .yamlsafe import Path, YamlDoc
+
+did_you_mean_hint = did_you_mean
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_COUNT = 10**9
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NUMBER_AS_TEXT = re.compile(r"[\d\s,.'_\u00a0\u202f]+")
+
+
+class Invalid(Exception):
+    """A value that does not fit its field; the message says what to write instead."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Field:
+    convert: Callable[[Reader, Path, Any], Any]
+    required: bool = False
+    doc: str = ""
+
+
+class Reader:
+    """Reads one YAML document of one file, reporting problems against its lines."""
+
+    def __init__(self, doc: YamlDoc, path: str, problems: Problems, tz: ZoneInfo | None = None) -> None:
+        self.doc = doc
+        self.path = path
+        self.problems = problems
+        self.tz = tz
+
+    def error(self, at: Path, message: str, key: bool = False) -> None:
+        self.problems.error(self.path, self.doc.key_line(at) if key else self.doc.line(at), message)
+
+    def warning(self, at: Path, message: str) -> None:
+        self.problems.warning(self.path, self.doc.line(at), message)
+
+    def field(self, at: Path, value: Any, field: Field) -> Any:
+        """Convert one value, or report why it cannot be and return MISSING."""
+        try:
+            return field.convert(self, at, value)
+        except Invalid as exc:
+            self.error(at, f"{_name(at)}: {exc}")
+            return MISSING
+
+    def mapping(self, at: Path, value: Any, schema: Mapping[str, Field], what: str) -> dict[str, Any] | None:
+        """Check a mapping against ``schema``; returns the converted values that were valid."""
+        if not isinstance(value, dict):
+            self.error(at, f"{what} must be a mapping of keys to values, got {_kind(value, self.doc, at)}")
+            return None
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            key_path = (*at, key)
+            if key not in schema:
+                shown = repr(key) if key != key.strip() or not key.isascii() else f"'{key}'"
+                self.error(key_path, f"unknown key {shown}{did_you_mean(key, schema)}", key=True)
+                continue
+            converted = self.field(key_path, item, schema[key])
+            if converted is not MISSING:
+                result[key] = converted
+        for key, field in schema.items():
+            if field.required and key not in value:
+                where = f" in {_name(at)}" if at else ""
+                self.error(at, f"missing required key '{key}'{where}", key=True)
+        return result
+
+
+def _name(at: Path) -> str:
+    parts: list[str] = []
+    for part in at:
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "document"
+
+
+def _kind(value: Any, doc: YamlDoc | None = None, at: Path = ()) -> str:
+    if doc is not None and at in doc.retyped:
+        written, became = doc.retyped[at]
+        return f"{became} (YAML read `{written}` that way)"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return "a date-time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"
+
+
+# Converters ---------------------------------------------------------------------------
+
+
+def text(reader: Reader, at: Path, value: Any) -> str:
+    """Non-empty text on one or more lines; YAML 1.1 retyping gets a hint to quote."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise Invalid("is empty; give a value or remove the key")
+        if _CONTROL.search(value):
+            raise Invalid("contains a control character; remove it")
+        if match := _INVISIBLE.search(value):
+            reader.warning(at, f"{_name(at)}: contains the invisible character U+{ord(match.group()):04X}")
+        return value.strip()
+    if at in reader.doc.retyped:
+        written, became = reader.doc.retyped[at]
+        raise Invalid(f'YAML read `{written}` as {became}; put it in quotes: "{written}"')
+    if value is None:
+        raise Invalid("is empty; give a value or remove the key")
+    raise Invalid(f"must be text, got {_kind(value)}")
+
+
+def line_text(reader: Reader, at: Path, value: Any) -> str:
+    """Text on a single line (titles, names, labels)."""
+    result = text(reader, at, value)
+    if "\n" in result:
+        raise Invalid("must be on one line")
+    return result
+
+
+def boolean(reader: Reader, at: Path, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Invalid(f"must be true or false, got {_kind(value, reader.doc, at)}")
+
+
+def count(reader: Reader, at: Path, value: Any) -> int:
+    """A whole number >= 0; ``"2,800"`` and friends get a hint to write plain digits."""
+    if isinstance(value, bool):
+        raise Invalid(f"must be a whole number, got {_kind(value, reader.doc, at)}")
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            raise Invalid(f"must be a whole number; write {int(value)}")
+        raise Invalid(f"must be a whole number, got {value}")
+    if isinstance(value, str) and _NUMBER_AS_TEXT.fullmatch(value.strip()) and any(c.isdigit() for c in value):
+        digits = re.sub(r"\D", "", value)
+        raise Invalid(f"'{value}' is text, not a number; write {digits} without separators")
+    if isinstance(value, int):
+        if at in reader.doc.retyped and not reader.doc.retyped[at][0].lstrip("-+").isdigit():
+            written = reader.doc.retyped[at][0]
+            raise Invalid(f"YAML read `{written}` as {value}; write the number in plain digits")
+        if value < 0:
+            raise Invalid(f"must not be negative, got {value}")
+        if value > MAX_COUNT:
+            raise Invalid(f"{value} is too large (at most {MAX_COUNT})")
+        return value
+    raise Invalid(f"must be a whole number, got {_kind(value, reader.doc, at)}")
+
+
+def positive(reader: Reader, at: Path, value: Any) -> int:
+    result = count(reader, at, value)
+    if result < 1:
+        raise Invalid("must be at least 1")
+    return result
+
+
+def slug(reader: Reader, at: Path, value: Any) -> str:
+    result = line_text(reader, at, value)
+    if not SLUG.fullmatch(result):
+        raise Invalid(f"'{result}' may contain only a-z, 0-9 and single '-' between them")
+    check_portable_name(result)
+    return result
+
+
+def url(reader: Reader, at: Path, value: Any) -> str:
+    """An absolute http(s) URL."""
+    result = line_text(reader, at, value)
+    if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", result, flags=re.IGNORECASE):
+        raise Invalid(f"'{result}' must be an absolute http:// or https:// URL")
+    return result
+
+
+def link(reader: Reader, at: Path, value: Any) -> str:
+    """A link target for navigation: an http(s) or mailto URL, or a site path like /about/."""
+    result = line_text(reader, at, value)
+    if result.startswith("/") and not result.startswith("//"):
+        if re.search(r"\s", result):
+            raise Invalid(f"'{result}' must not contain spaces")
+        return result
+    if re.fullmatch(r"(https?://[^\s/?#]+|mailto:)[^\s]*", result, flags=re.IGNORECASE):
+        return result
+    raise Invalid(f"'{result}' must be a site path starting with '/' or an http(s):// or mailto: URL")
+
+
+def free(reader: Reader, at: Path, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping, got {_kind(value, reader.doc, at)}")
+    return value
+
+
+def one_of(*choices: str) -> Callable[[Reader, Path, Any], str]:
+    def convert(reader: Reader, at: Path, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid(f"must be one of {', '.join(choices)}, got {_kind(value, reader.doc, at)}")
+        if value not in choices:
+            raise Invalid(f"'{value}' is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
+        return value
+
+    return convert
+
+
+def list_of(item: Callable[[Reader, Path, Any], Any]) -> Callable[[Reader, Path, Any], tuple[Any, ...]]:
+    def convert(reader: Reader, at: Path, value: Any) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise Invalid(f"must be a list, got {_kind(value, reader.doc, at)}")
+        items = [reader.field((*at, i), v, Field(item)) for i, v in enumerate(value)]
+        if any(i is MISSING for i in items):
+            return MISSING
+        return tuple(items)
+
+    return convert
+
+
+def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, Path, Any], dict[str, Any]]:
+    """A nested mapping with its own schema; invalid members are reported, not returned."""
+
+    def convert(reader: Reader, at: Path, value: Any) -> dict[str, Any]:
+        before = reader.problems.errors
+        result = reader.mapping(at, value, schema, what)
+        if result is None or reader.problems.errors > before:
+            return MISSING
+        return result
+
+    return convert
+
+
+def moment(reader: Reader, at: Path, value: Any) -> Moment:
+    """An ISO 8601 date or date-time; without an offset it is in the site's time zone."""
+    tz = reader.tz or ZoneInfo("UTC")
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.datetime.fromisoformat(value.strip())
+                if "T" in value or ":" in value
+                else dt.date.fromisoformat(value.strip())
+            )
+        except ValueError:
+            raise Invalid(
+                f"'{value}' is not an ISO 8601 date or date-time (e.g. 2016-08-03 or 2016-08-03T09:30:00)"
+            ) from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            local = value.replace(tzinfo=tz)
+            round_trip = local.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+            if round_trip != value:
+                raise Invalid(f"{value.isoformat()} does not exist in {tz.key} (clocks change); give an offset")
+            value = local
+        result = Moment(value.astimezone(tz), date_only=False)
+    elif isinstance(value, dt.date):
+        result = Moment(dt.datetime(value.year, value.month, value.day, tzinfo=tz), date_only=True)
+    else:
+        raise Invalid(f"must be a date like 2016-08-03 or 2016-08-03T09:30:00, got {_kind(value, reader.doc, at)}")
+    if not 1900 <= result.at.year <= 2200:
+        raise Invalid(f"year {result.at.year} is out of range (1900-2200)")
+    return result
+
+
+@dataclass(frozen=True, order=True)
+class Moment:
+    """A point in time in the site's time zone, remembering whether a time was given."""
+
+    at: dt.datetime
+    date_only: bool = False
+
+    def iso(self) -> str:
+        return self.at.date().isoformat() if self.date_only else self.at.isoformat()
+
+
+# Names --------------------------------------------------------------------------------
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+
+
+def check_portable_name(name: str) -> None:
+    """Refuse output names that Windows cannot check out or that file systems cannot store."""
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        raise Invalid(f"'{name}' is a reserved file name on Windows; choose another")
+    if len(name.encode()) > 200:
+        raise Invalid("is too long (at most 200 bytes)")
+
+
+def slugify(name: str) -> str:
+    """``Threat Level`` -> ``threat-level``; accents stripped; empty if nothing is left."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")

@@ -1,0 +1,1 @@
+"""Output generators: each turns the loaded site into files (site path -> bytes)."""

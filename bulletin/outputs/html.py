@@ -1,0 +1,95 @@
+"""The HTML pages of the site: which pages exist, with which template and context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..site import Site
+from ..views import Link, Taxonomy, ViewBuilder
+
+# Top-level paths the engine writes; a page from content/pages/ may not take them.
+RESERVED_SLUGS = frozenset(
+    {"briefings", "tags", "regions", "people", "threat-level", "deployments", "archive", "search", "css", "js"}
+    | {"feed.xml", "feed.json", "alerts.xml", "sitemap.xml", "robots.txt", "404.html", "index.html"}
+)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to render: its site path, its template and the context of that template."""
+
+    url: str
+    template: str
+    context: dict[str, Any]
+    source: str  # what it is built from, for messages
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+    page_urls: tuple[str, ...]
+
+
+def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
+    listed = views.listed()
+    yield PageSpec("/", "index.html", {"latest": listed[: site.config.per_page]}, "the home page")
+    yield from _paginated(listed, site.config.per_page, "/briefings/", "briefings.html", {}, "the briefing listing")
+    for briefing in views.briefings.values():
+        yield PageSpec(briefing.url, "briefing.html", {"briefing": briefing}, f"briefing '{briefing.slug}'")
+    for kind, label in (("tags", "tag"), ("regions", "region")):
+        groups = views.taxonomy(kind)
+        yield PageSpec(f"/{kind}/", f"{kind}.html", {"groups": groups}, f"the {label} index")
+        for group in groups:
+            yield from _taxonomy_pages(group, kind, label, site.config.per_page)
+    people = list(views.people.values())
+    quotes_by: dict[str, list[dict[str, Any]]] = {p.id: [] for p in people}
+    briefings_by: dict[str, list[Any]] = {p.id: [] for p in people}
+    for briefing in listed:
+        for person in briefing.spokespeople:
+            briefings_by[person.id].append(briefing)
+        for quote in briefing.quotes:
+            quotes_by[quote.person.id].append({"text": quote.text, "briefing": briefing})
+    yield PageSpec("/people/", "people.html", {"people": people}, "the people index")
+    for person in people:
+        context = {"person": person, "quotes": quotes_by[person.id], "briefings": briefings_by[person.id]}
+        yield PageSpec(person.url, "person.html", context, f"person '{person.id}'")
+    yield PageSpec("/threat-level/", "threat-level.html", {}, "the threat-level page")
+    for page in site.pages:
+        view = views.page(page)
+        yield PageSpec(view.url, "page.html", {"page": view}, page.path)
+    yield PageSpec("/404.html", "404.html", {"absolute_links": True}, "the 404 page")
+
+
+def _paginated(
+    items: list[Any], per_page: int, base: str, template: str, extra: dict[str, Any], what: str
+) -> Iterator[PageSpec]:
+    chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+    urls = tuple(base if n == 1 else f"{base}page/{n}/" for n in range(1, len(chunks) + 1))
+    for index, chunk in enumerate(chunks):
+        pagination = Pagination(
+            number=index + 1,
+            total=len(chunks),
+            prev_url=urls[index - 1] if index > 0 else None,
+            next_url=urls[index + 1] if index + 1 < len(chunks) else None,
+            page_urls=urls,
+        )
+        context = {**extra, "briefings": chunk, "pagination": pagination}
+        yield PageSpec(urls[index], template, context, f"{what}, page {index + 1}")
+
+
+def _taxonomy_pages(group: Taxonomy, kind: str, label: str, per_page: int) -> Iterator[PageSpec]:
+    extra = {"group": group, "kind": kind, "label": label}
+    yield from _paginated(list(group.briefings), per_page, group.url, "taxonomy.html", extra, f"{label} '{group.slug}'")
+
+
+def navigation(site: Site) -> list[Link]:
+    """site.yaml's menu, then pages with ``menu:`` in their order."""
+    items = [Link(item.title, item.url) for item in site.config.menu]
+    ordered = sorted((p for p in site.pages if p.menu is not None), key=lambda p: (p.menu, p.slug))
+    items.extend(Link(p.title, f"/{p.slug}/") for p in ordered)
+    return items

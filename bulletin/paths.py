@@ -1,0 +1,70 @@
+"""The one place for path decisions: which source files count, and where output files go."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+# Editors' temporary, backup and lock files, and OS litter: never content, never published.
+_IGNORED = re.compile(
+    r"""^(
+        \..*                      # hidden files, vim .swp, emacs .#lock, .DS_Store
+      | .*~                       # vim and gedit backups
+      | \#.*\#                    # emacs autosave
+      | .*\.(swp|swx|swo|tmp|bak|orig|rej|crdownload)
+      | .*___jb_(tmp|old)___      # JetBrains safe write
+      | 4913                      # vim's write test
+      | Thumbs\.db | desktop\.ini
+    )$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def is_ignored_name(name: str) -> bool:
+    return bool(_IGNORED.match(name))
+
+
+class UnsafePath(ValueError):
+    """An output path that would leave the output folder."""
+
+
+def output_file(url_path: str) -> PurePosixPath:
+    """The file that serves a site URL: ``/briefings/x/`` -> ``briefings/x/index.html``."""
+    if not url_path.startswith("/") or "\\" in url_path or "\x00" in url_path:
+        raise UnsafePath(f"bad site path {url_path!r}")
+    parts = [p for p in url_path.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise UnsafePath(f"site path {url_path!r} leaves the output folder")
+    if url_path.endswith("/"):
+        parts.append("index.html")
+    return PurePosixPath(*parts)
+
+
+def safe_join(root: Path, relative: PurePosixPath) -> Path:
+    """Join an output-relative path to ``root``, refusing anything that would land outside it."""
+    if relative.is_absolute() or any(p in ("..", "") for p in relative.parts):
+        raise UnsafePath(f"output path {str(relative)!r} leaves the output folder")
+    target = root.joinpath(*relative.parts)
+    if not os.path.normpath(target).startswith(os.path.normpath(root) + os.sep):
+        raise UnsafePath(f"output path {str(relative)!r} leaves the output folder")
+    return target
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from one site path to another that works under any prefix: ``/a/b/`` -> ``/c/`` is ``../../c/``."""
+    if not to_url.startswith("/"):
+        return to_url
+    base = [p for p in from_url.split("/")[1:-1]]
+    target_parts = to_url.split("/")[1:]
+    common = 0
+    while common < len(base) and common < len(target_parts) - 1 and base[common] == target_parts[common]:
+        common += 1
+    up = [".."] * (len(base) - common)
+    rest = target_parts[common:]
+    result = "/".join(up + rest)
+    if not result:
+        return "./"
+    if not up and rest and rest[0] == "":
+        return "./"
+    return result if up else (result or "./")

@@ -1,0 +1,167 @@
+"""The one Jinja environment: autoescaping everywhere, strict undefined, site-first template lookup.
+
+Templates are looked up in the site's own ``templates/`` first, then in the default
+theme's. A template error becomes a Problem at the template's file and line, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import BulletinError, Problem, Severity
+from .fields import Moment
+from .paths import relative_url
+
+THEME_ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/ and static/
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "cy": [
+        "Ionawr",
+        "Chwefror",
+        "Mawrth",
+        "Ebrill",
+        "Mai",
+        "Mehefin",
+        "Gorffennaf",
+        "Awst",
+        "Medi",
+        "Hydref",
+        "Tachwedd",
+        "Rhagfyr",
+    ],
+}
+
+
+class Renderer:
+    """Renders named templates with a shared set of globals."""
+
+    def __init__(self, site_root: Path, language: str, globals_: dict[str, Any]) -> None:
+        self.site_root = site_root
+        self.language = language
+        dirs = [(site_root / "templates").resolve(), THEME_ROOT / "templates"]
+        self.template_dirs = [
+            d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in [x.resolve() for x in dirs[:i]]
+        ]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            date=self.format_date, datetime=self.format_datetime, iso=iso, number=self.format_number
+        )
+        self.env.globals.update(globals_)
+        self.env.globals["url"] = _url
+
+    def check_templates(self) -> list[Problem]:
+        """Compile every template, reporting syntax errors with their lines."""
+        problems = []
+        for name in sorted(self.env.list_templates(extensions=["html", "xml", "txt", "json"])):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(self._problem(exc, name))
+        return problems
+
+    def render(self, template: str, context: dict[str, Any], for_what: str) -> str:
+        try:
+            return self.env.get_template(template).render(context)
+        except jinja2.TemplateNotFound as exc:
+            raise BulletinError("templates", 1, f"template '{exc.name}' not found (needed for {for_what})") from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise _as_error(self._problem(exc, template)) from exc
+        except RecursionError as exc:
+            raise BulletinError(
+                self._display(template), 1, f"template recursion too deep while rendering {for_what}"
+            ) from exc
+        except Exception as exc:  # any template bug must surface as a located error, not a traceback
+            raise _as_error(self._runtime_problem(exc, template, for_what)) from exc
+
+    def _display(self, template_file: str) -> str:
+        path = Path(template_file)
+        if not path.is_absolute():
+            return f"templates/{template_file}"
+        for root in (self.site_root, THEME_ROOT):
+            if path.resolve().is_relative_to(root.resolve()):
+                return path.resolve().relative_to(root.resolve()).as_posix()
+        return str(path)
+
+    def _problem(self, exc: jinja2.TemplateSyntaxError, fallback: str) -> Problem:
+        where = exc.filename or exc.name or fallback
+        return Problem(self._display(where), exc.lineno or 1, Severity.ERROR, f"template syntax: {exc.message}")
+
+    def _runtime_problem(self, exc: Exception, template: str, for_what: str) -> Problem:
+        frames = [
+            frame
+            for frame in traceback.extract_tb(exc.__traceback__)
+            if any(Path(frame.filename).is_relative_to(d) for d in self.template_dirs)
+        ]
+        where, line = (frames[-1].filename, frames[-1].lineno or 1) if frames else (template, 1)
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return Problem(
+            self._display(where), line, Severity.ERROR, f"template error while rendering {for_what}: {message}"
+        )
+
+    def format_date(self, value: Moment | dt.datetime) -> str:
+        at = value.at if isinstance(value, Moment) else value
+        months = MONTHS.get(self.language.split("-")[0], MONTHS["en"])
+        if self.language.lower() == "en-us":
+            return f"{months[at.month - 1]} {at.day}, {at.year}"
+        return f"{at.day} {months[at.month - 1]} {at.year}"
+
+    def format_datetime(self, value: Moment | dt.datetime) -> str:
+        if isinstance(value, Moment) and value.date_only:
+            return self.format_date(value)
+        at = value.at if isinstance(value, Moment) else value
+        return f"{self.format_date(at)}, {at:%H:%M}"
+
+    def format_number(self, value: int) -> str:
+        separator = "," if self.language.split("-")[0] in ("en", "cy", "ga", "ja", "zh", "ko", "he") else "\u202f"
+        return f"{value:,}".replace(",", separator)
+
+
+def iso(value: Moment | dt.datetime) -> str:
+    """The machine value for ``datetime`` attributes: a date, or a date-time with its offset."""
+    if isinstance(value, Moment):
+        return value.iso()
+    return value.isoformat()
+
+
+@jinja2.pass_context
+def _url(context: Any, target: str) -> Markup | str:
+    """A link to a site path, relative to the page being rendered.
+
+    Pages served at unknown addresses (the 404 page) get links from the base URL's path instead.
+    """
+    if context.get("absolute_links"):
+        base_path = urlsplit(context["site"].base_url).path or "/"
+        return base_path.rstrip("/") + target if target.startswith("/") else target
+    return relative_url(context["page_url"], target)
+
+
+def _as_error(problem: Problem) -> BulletinError:
+    return BulletinError(problem.path, problem.line, problem.message)

@@ -1,0 +1,97 @@
+"""``new briefing "TITLE"``: a draft with every field stubbed and explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .config import SiteConfig
+from .errors import BulletinError
+from .fields import slugify
+
+TEMPLATE = """\
+---
+# The headline, shown on the page, in feeds and as the CAP headline (keep it under 140 characters).
+title: {title}
+# When the briefing was issued. Without an offset (+01:00) the time is in {timezone}.
+date: {date}
+# A draft is never published; delete this line (or write false) when it is ready.
+draft: true
+# One or two sentences. Leave it out to use the body's first paragraph.
+summary: "TODO: one or two sentences saying what has happened and what it means for the public."
+# The threat level in force: one of {levels}.
+threat_level: {level}
+# Officers deployed: added now, total after, and previous (previous + added must equal total).
+officers:
+  added: 0
+  total: 0
+  # previous: 0
+  armed: false
+# The place concerned; it becomes the CAP areaDesc.
+area: "TODO: the place concerned"
+# Groups briefings by place (/regions/<slug>/).
+# region: "London"
+# Topics (/tags/<slug>/).
+tags: []
+# Ids of the people quoted, one file each in content/people/<id>.yaml.
+spokespeople: []
+# Quotes, each by someone in spokespeople; the text should also appear in the body.
+quotes: []
+#  - by: person-id
+#    text: "The exact words."
+# What the public should do (Markdown); it becomes the CAP instruction.
+advice: |
+  TODO: what the public should do.
+# Public corrections and updates, one entry per change.
+updates: []
+#  - date: {date}
+#    note: "What changed."
+# Where the facts come from.
+sources: []
+#  - title: "Name of the source"
+#    url: "https://example.org/"
+# The URL is /briefings/<slug>/; by default the file name without its date.
+# slug: {slug}
+# Embargo: not published before this time.
+# publish_at: {date}
+# Not listed after this time; the page stays, marked expired. Also the CAP expires.
+# expires: {date}
+# The CAP alert. Leave it out for a standard alert (status Actual, response Monitor);
+# write `alert: false` for routine news with no alert.
+# alert:
+#   status: Actual      # Actual, Exercise or Test
+#   response: Monitor   # Shelter, Evacuate, Prepare, Execute, Avoid, Monitor, AllClear or None
+#   cancel: "Why this briefing was issued in error"
+# Free data for templates.
+extra: {{}}
+---
+
+TODO: the briefing. Write what has happened, what the police are doing, and why.
+"""
+
+
+def new_briefing(site_root: Path, config: SiteConfig, title: str, now: dt.datetime, level: str | None = None) -> Path:
+    """Write the draft and return its path; refuses to overwrite an existing file."""
+    if not title.strip():
+        raise BulletinError("content/briefings", 1, "the title is empty", exit_code=2)
+    slug = slugify(title)[:80].rstrip("-")
+    if not slug:
+        raise BulletinError("content/briefings", 1, f"cannot make a file name from {title!r}", exit_code=2)
+    local = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
+    path = site_root / "content" / "briefings" / f"{local:%Y-%m-%d}-{slug}.md"
+    if path.exists():
+        raise BulletinError(str(path.relative_to(site_root)), 1, "already exists; choose another title", exit_code=1)
+    levels = config.level_ids
+    text = TEMPLATE.format(
+        title=json.dumps(title.strip(), ensure_ascii=False),
+        date=local.replace(microsecond=0, tzinfo=None).isoformat(),
+        timezone=config.timezone,
+        levels=", ".join(levels),
+        level=level or levels[len(levels) // 2],
+        slug=slug,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+    return path

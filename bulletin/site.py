@@ -1,0 +1,271 @@
+"""Loading a whole site: find the sources, parse them, validate them, check them against each other.
+
+``load_site`` is phase one of a build. It touches nothing on disk but reads, and it
+returns either a complete, valid :class:`Site` or None with every problem reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig, load_config
+from .content.briefings import read_briefing
+from .content.model import Briefing, LevelChange, Page, Person
+from .content.parse import Kind, ParsedSource, parse_source
+from .content.people import read_page, read_person, read_timeline
+from .errors import Problems, did_you_mean
+from .markdown import MarkdownRenderer
+from .paths import is_ignored_name
+
+CONTENT = "content"
+TIMELINE_FILE = "content/threat-levels.yaml"
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+HIDDEN_STATUSES = ("Exercise", "Test")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    kind: Kind
+    path: str  # relative to the site root, with '/'
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    config: SiteConfig
+    now: dt.datetime
+    include_drafts: bool
+    briefings: tuple[Briefing, ...]  # every valid briefing, newest first
+    people: dict[str, Person]
+    pages: tuple[Page, ...]
+    timeline: tuple[LevelChange, ...]  # oldest first
+    timeline_from_file: bool
+    on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked)
+    listed: tuple[Briefing, ...]  # briefings in listings and feeds: on pages and not expired
+
+    def is_expired(self, briefing: Briefing) -> bool:
+        return briefing.expires is not None and briefing.expires.at <= self.now
+
+    def level_at(self, when: dt.datetime) -> LevelChange | None:
+        current = None
+        for change in self.timeline:
+            if change.since.at <= when:
+                current = change
+        return current
+
+    @property
+    def current_level(self) -> LevelChange | None:
+        return self.level_at(self.now)
+
+
+def load_site(
+    root: Path,
+    now: dt.datetime,
+    problems: Problems,
+    *,
+    include_drafts: bool = False,
+    base_url: str | None = None,
+    jobs: int = 1,
+) -> Site | None:
+    config = load_config(root, problems, base_url)
+    if config is None:
+        return None
+    now = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
+    refs = list(discover(root, problems))
+    parsed = parse_all(root, refs, config.allow_raw_html, jobs, problems)
+    people: dict[str, Person] = {}
+    briefings: list[Briefing] = []
+    pages: list[Page] = []
+    timeline_source: ParsedSource | None = None
+    for source in parsed:
+        if source.kind is Kind.PERSON:
+            person = read_person(source, problems)
+            if person:
+                people[person.id] = person
+        elif source.kind is Kind.BRIEFING:
+            briefing = read_briefing(source, config, problems)
+            if briefing:
+                briefings.append(briefing)
+        elif source.kind is Kind.PAGE:
+            page = read_page(source, problems)
+            if page and (include_drafts or not page.draft):
+                pages.append(page)
+        else:
+            timeline_source = source
+    docs = {source.path: source.doc for source in parsed}
+    _check_references(briefings, people, docs, problems)
+    _check_unique_slugs(briefings, docs, problems)
+    timeline: tuple[LevelChange, ...] | None = ()
+    if timeline_source is not None:
+        timeline = read_timeline(timeline_source, config, problems)
+    if problems.errors or timeline is None:
+        return None
+    briefings.sort(key=lambda b: (b.date.at, b.slug), reverse=True)
+    on_pages = tuple(b for b in briefings if _on_pages(b, now, include_drafts))
+    listed = tuple(b for b in on_pages if include_drafts or b.expires is None or b.expires.at > now)
+    if timeline_source is not None:
+        _check_levels_against_timeline(briefings, timeline, docs, problems)
+    else:
+        timeline = derive_timeline(on_pages)
+    return Site(
+        root=root,
+        config=config,
+        now=now,
+        include_drafts=include_drafts,
+        briefings=tuple(briefings),
+        people=dict(sorted(people.items())),
+        pages=tuple(sorted(pages, key=lambda p: p.slug)),
+        timeline=timeline,
+        timeline_from_file=timeline_source is not None,
+        on_pages=on_pages,
+        listed=listed,
+    )
+
+
+def _on_pages(briefing: Briefing, now: dt.datetime, include_drafts: bool) -> bool:
+    if briefing.alert is not None and briefing.alert.status in HIDDEN_STATUSES:
+        return False
+    if include_drafts:
+        return True
+    embargoed = briefing.publish_at is not None and briefing.publish_at.at > now
+    return not briefing.draft and not embargoed
+
+
+def discover(root: Path, problems: Problems) -> Iterator[SourceRef]:
+    """Every content source under ``root``, in a stable order; symlinks out of the site are errors."""
+    content = root / CONTENT
+    if not content.is_dir():
+        problems.error(CONTENT, 1, "no content/ folder (briefings go in content/briefings/)")
+        return
+    real_root = root.resolve()
+    seen_dirs: set[Path] = set()
+    for folder, dirs, files in os.walk(content, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        rel_dir = here.relative_to(root).as_posix()
+        if not real.is_relative_to(real_root):
+            problems.error(rel_dir, 1, "symlink points outside the site; refusing to read it")
+            dirs[:] = []
+            continue
+        if real in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+        for name in sorted(files):
+            if is_ignored_name(name):
+                continue
+            rel = f"{rel_dir}/{name}"
+            if not (here / name).resolve().is_relative_to(real_root):
+                problems.error(rel, 1, "symlink points outside the site; refusing to read it")
+                continue
+            kind = classify(rel)
+            if kind is None:
+                problems.warning(rel, 1, "not a content file Bulletin knows; ignored")
+            else:
+                yield SourceRef(kind, rel)
+
+
+def classify(rel: str) -> Kind | None:
+    """Which kind of source a site-relative path is, or None."""
+    parts = rel.split("/")
+    if rel == TIMELINE_FILE:
+        return Kind.TIMELINE
+    if len(parts) >= 3 and parts[1] == "briefings" and rel.endswith(".md"):
+        return Kind.BRIEFING
+    if len(parts) >= 3 and parts[1] == "pages" and rel.endswith(".md"):
+        return Kind.PAGE
+    if len(parts) == 3 and parts[1] == "people" and rel.endswith((".yaml", ".yml")):
+        return Kind.PERSON
+    return None
+
+
+def parse_all(
+    root: Path, refs: list[SourceRef], allow_raw_html: bool, jobs: int, problems: Problems
+) -> list[ParsedSource]:
+    """Stage one for every source, in worker processes when there are many."""
+    items: list[tuple[Kind, str, bytes]] = []
+    for ref in refs:
+        try:
+            items.append((ref.kind, ref.path, (root / ref.path).read_bytes()))
+        except OSError as exc:
+            problems.error(ref.path, 1, f"cannot read file: {exc.strerror}")
+    if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
+        chunk = max(1, len(items) // (jobs * 4))
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(allow_raw_html,)) as pool:
+            return list(pool.map(_parse_in_worker, items, chunksize=chunk))
+    renderer = MarkdownRenderer(allow_raw_html)
+    return [parse_source(kind, path, data, renderer) for kind, path, data in items]
+
+
+_worker_renderer: list[MarkdownRenderer] = []  # one per worker process, set by its initializer
+
+
+def _init_worker(allow_raw_html: bool) -> None:
+    _worker_renderer.append(MarkdownRenderer(allow_raw_html))
+
+
+def _parse_in_worker(item: tuple[Kind, str, bytes]) -> ParsedSource:
+    return parse_source(*item, _worker_renderer[0])
+
+
+def _check_references(briefings: list[Briefing], people: dict[str, Person], docs: dict, problems: Problems) -> None:
+    for briefing in briefings:
+        for index, person_id in enumerate(briefing.spokespeople):
+            if person_id not in people:
+                line = docs[briefing.path].line(("spokespeople", index))
+                hint = did_you_mean(person_id, people)
+                problems.error(
+                    briefing.path, line, f"unknown person '{person_id}': no content/people/{person_id}.yaml{hint}"
+                )
+
+
+def _check_unique_slugs(briefings: list[Briefing], docs: dict, problems: Problems) -> None:
+    first: dict[str, Briefing] = {}
+    for briefing in sorted(briefings, key=lambda b: b.path):
+        other = first.setdefault(briefing.slug, briefing)
+        if other is not briefing:
+            line = docs[briefing.path].key_line(("slug",))
+            problems.error(
+                briefing.path,
+                line,
+                f"slug '{briefing.slug}' is also used by {other.path}; "
+                f"both would be written to briefings/{briefing.slug}/",
+            )
+
+
+def _check_levels_against_timeline(
+    briefings: list[Briefing], timeline: tuple[LevelChange, ...], docs: dict, problems: Problems
+) -> None:
+    for briefing in briefings:
+        if briefing.threat_level is None:
+            continue
+        in_force = None
+        for change in timeline:
+            if change.since.at <= briefing.date.at or (
+                change.since.date_only and change.since.at.date() <= briefing.date.at.date()
+            ):
+                in_force = change
+        if in_force is not None and in_force.level != briefing.threat_level:
+            line = docs[briefing.path].line(("threat_level",))
+            problems.warning(
+                briefing.path,
+                line,
+                f"threat_level '{briefing.threat_level}' differs from '{in_force.level}', "
+                f"in force since {in_force.since.iso()} according to {TIMELINE_FILE}",
+            )
+
+
+def derive_timeline(briefings: tuple[Briefing, ...]) -> tuple[LevelChange, ...]:
+    """Without threat-levels.yaml: the level changes as the briefings record them, oldest first."""
+    changes: list[LevelChange] = []
+    for briefing in sorted(briefings, key=lambda b: b.date.at):
+        if briefing.threat_level and (not changes or changes[-1].level != briefing.threat_level):
+            changes.append(LevelChange(briefing.threat_level, briefing.date, f"Recorded in “{briefing.title}”."))
+    return tuple(changes)

@@ -1,0 +1,204 @@
+"""View models: what templates receive. Documented in docs/templates.md.
+
+Templates never see the raw records or the Site; they get these small frozen views,
+with every URL already a site path (``/briefings/x/``) that the ``url()`` helper
+turns into a link relative to the page being rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import SiteConfig, ThreatLevel
+from .content.model import Briefing, LevelChange, Page, Person, Source, Update
+from .fields import Moment, slugify
+from .site import Site
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LevelView:
+    id: str
+    label: str
+    meaning: str
+    colour: str
+    since: Moment | None
+    note: str
+
+    @classmethod
+    def of(cls, level: ThreatLevel, change: LevelChange | None = None) -> LevelView:
+        return cls(
+            level.id,
+            level.label,
+            level.meaning,
+            level.colour,
+            change.since if change else None,
+            change.note if change else "",
+        )
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: str
+    name: str
+    role: str | None
+    organisation: str | None
+    external_url: str | None
+    bio_html: str
+    url: str
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    text: str
+    person: PersonView
+
+
+@dataclass(frozen=True)
+class BriefingView:
+    slug: str
+    url: str
+    title: str
+    date: Moment
+    modified: Moment
+    summary: str
+    body_html: str
+    level: LevelView | None
+    officers: Any  # content.model.Officers or None
+    area: str | None
+    region: Link | None
+    tags: tuple[Link, ...]
+    spokespeople: tuple[PersonView, ...]
+    quotes: tuple[QuoteView, ...]
+    advice_html: str
+    updates: tuple[Update, ...]  # newest first
+    sources: tuple[Source, ...]
+    expired: bool
+    expires: Moment | None
+    draft: bool
+    embargoed: bool
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PageView:
+    slug: str
+    url: str
+    title: str
+    body_html: str
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A tag or a region: its first spelling, its slug and its briefings (newest first)."""
+
+    name: str
+    slug: str
+    url: str
+    briefings: tuple[BriefingView, ...]
+
+
+def person_view(person: Person) -> PersonView:
+    return PersonView(
+        person.id, person.name, person.role, person.organisation, person.url, person.bio_html, f"/people/{person.id}/"
+    )
+
+
+def briefing_url(slug: str) -> str:
+    return f"/briefings/{slug}/"
+
+
+def tag_url(name: str) -> str:
+    return f"/tags/{slugify(name)}/"
+
+
+def region_url(name: str) -> str:
+    return f"/regions/{slugify(name)}/"
+
+
+class ViewBuilder:
+    """Builds the views of one site once, so each briefing's view is shared by every page showing it."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.config: SiteConfig = site.config
+        self.people = {pid: person_view(p) for pid, p in site.people.items()}
+        self.tag_names = _first_spellings(b.tags for b in _oldest_first(site.on_pages))
+        self.region_names = _first_spellings((b.region,) if b.region else () for b in _oldest_first(site.on_pages))
+        self.briefings = {b.slug: self._briefing(b) for b in site.on_pages}
+
+    def level(self, level_id: str | None, change: LevelChange | None = None) -> LevelView | None:
+        if level_id is None:
+            return None
+        return LevelView.of(self.config.level(level_id), change)
+
+    def _briefing(self, b: Briefing) -> BriefingView:
+        site = self.site
+        tags = tuple(Link(self.tag_names.get(slugify(t), t), tag_url(t)) for t in b.tags)
+        region = Link(self.region_names.get(slugify(b.region), b.region), region_url(b.region)) if b.region else None
+        return BriefingView(
+            slug=b.slug,
+            url=briefing_url(b.slug),
+            title=b.title,
+            date=b.date,
+            modified=b.modified,
+            summary=b.summary,
+            body_html=b.body_html,
+            level=self.level(b.threat_level),
+            officers=b.officers,
+            area=b.area,
+            region=region,
+            tags=tags,
+            spokespeople=tuple(self.people[p] for p in b.spokespeople),
+            quotes=tuple(QuoteView(q.text, self.people[q.by]) for q in b.quotes),
+            advice_html=b.advice_html,
+            updates=tuple(reversed(b.updates)),
+            sources=b.sources,
+            expired=site.is_expired(b),
+            expires=b.expires,
+            draft=b.draft,
+            embargoed=b.publish_at is not None and b.publish_at.at > site.now,
+            extra=b.extra,
+        )
+
+    def listed(self) -> list[BriefingView]:
+        return [self.briefings[b.slug] for b in self.site.listed]
+
+    def taxonomy(self, kind: str) -> list[Taxonomy]:
+        """Every tag or region of a briefing with a page, listing its listed briefings; sorted by name.
+
+        A tag whose briefings have all expired keeps its page (briefing pages still link to it), empty.
+        """
+        groups: dict[str, list[BriefingView]] = {}
+        listed = {b.slug for b in self.site.listed}
+        for b in self.site.on_pages:
+            names = b.tags if kind == "tags" else ((b.region,) if b.region else ())
+            for name in names:
+                items = groups.setdefault(slugify(name), [])
+                if b.slug in listed:
+                    items.append(self.briefings[b.slug])
+        spellings = self.tag_names if kind == "tags" else self.region_names
+        result = [Taxonomy(spellings[slug], slug, f"/{kind}/{slug}/", tuple(items)) for slug, items in groups.items()]
+        return sorted(result, key=lambda t: (t.name.casefold(), t.slug))
+
+    def page(self, page: Page) -> PageView:
+        return PageView(page.slug, f"/{page.slug}/", page.title, page.body_html, page.extra)
+
+
+def _oldest_first(briefings: tuple[Briefing, ...]) -> list[Briefing]:
+    return sorted(briefings, key=lambda b: (b.date.at, b.slug))
+
+
+def _first_spellings(groups: Any) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for group in groups:
+        for name in group:
+            names.setdefault(slugify(name), name)
+    return names

@@ -1,0 +1,179 @@
+"""Atomic output: a site is written into a fresh folder beside the output and swapped in whole.
+
+On Linux the swap is one ``renameat2(RENAME_EXCHANGE)`` call, so the output folder
+always holds either the complete previous site or the complete new one, even if
+the build is killed or the power fails (the new files are synced first). Elsewhere
+it falls back to two renames, and the next build repairs a swap cut in half.
+Leftovers of killed builds are removed by the next build; a lock file keeps two
+builds from swapping at the same moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from .errors import BulletinError
+from .paths import safe_join
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; builds must not overlap there
+    fcntl = None  # type: ignore[assignment]
+
+MARKER = ".bulletin-output"
+_MARKER_TEXT = b"This folder is written by Bulletin; each build replaces it whole.\n"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class Release:
+    """A new version of the output folder, being written. Use :func:`release`."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.parent = output.parent
+        self.prefix = f".{output.name}.tmp-{os.getpid()}-"
+        self.folder = self.parent / (self.prefix + secrets.token_hex(4))
+        self.written = 0
+
+    def write(self, relative: PurePosixPath, data: bytes) -> None:
+        target = safe_join(self.folder, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
+            handle.write(data)
+        self.written += 1
+
+    def copy(self, relative: PurePosixPath, source: Path) -> None:
+        target = safe_join(self.folder, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.written += 1
+
+    def commit(self) -> None:
+        (self.folder / MARKER).write_bytes(_MARKER_TEXT)
+        os.sync()  # the new files must be on disk before the swap makes them the output
+        with _lock(self.parent / f".{self.output.name}.lock"):
+            if self.output.exists():
+                _check_replaceable(self.output)
+                if not _exchange(self.folder, self.output):
+                    old = self.parent / f".{self.output.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+                    os.rename(self.output, old)
+                    os.rename(self.folder, self.output)
+                    self.folder = old
+                _fsync_dir(self.parent)
+                shutil.rmtree(self.folder, ignore_errors=True)  # now the previous site
+            else:
+                os.rename(self.folder, self.output)
+                _fsync_dir(self.parent)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def release(output: Path) -> Iterator[Release]:
+    """A :class:`Release` that is removed again unless ``commit()`` was called and succeeded."""
+    check_output_folder(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(output)
+    rel = Release(output)
+    rel.folder.mkdir()
+    try:
+        yield rel
+    finally:
+        if rel.folder.exists():
+            rel.abort()
+
+
+def check_output_folder(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise BulletinError(str(output), 1, "output exists and is not a folder; refusing to replace it")
+    if output.is_dir():
+        _check_replaceable(output)
+
+
+def _check_replaceable(output: Path) -> None:
+    """Never swap away a folder Bulletin did not write (someone's ~/Documents given as --output)."""
+    if output.is_symlink():
+        raise BulletinError(str(output), 1, "output is a symlink; give the real folder as --output")
+    if any(output.iterdir()) and not (output / MARKER).is_file():
+        raise BulletinError(
+            str(output), 1, f"refusing to replace {output}: it is not empty and was not written by Bulletin"
+        )
+
+
+def remove_leftovers(output: Path) -> None:
+    """Remove temporary folders of builds that were killed, and finish a swap cut in half."""
+    parent = output.parent
+    name = output.name
+    with _lock(parent / f".{name}.lock"):
+        for entry in sorted(parent.glob(f".{name}.old-*")):
+            if not output.exists() and (entry / MARKER).is_file():
+                os.rename(entry, output)  # a fallback swap was cut between its two renames
+            elif _owner_gone(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+        for entry in parent.glob(f".{name}.tmp-*"):
+            if _owner_gone(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _owner_gone(folder_name: str) -> bool:
+    """True when the process that made a temporary folder no longer runs."""
+    try:
+        pid = int(folder_name.rsplit("-", 2)[-2])
+    except (ValueError, IndexError):
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders; False where the OS or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    if fcntl is None:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
