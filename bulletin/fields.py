@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import Problems, did_you_mean
-from .yamlsafe import Path, YamlDoc
+from .yamlsafe import Path, Unreadable, YamlDoc
 
 did_you_mean_hint = did_you_mean
 
@@ -66,6 +66,8 @@ class Reader:
 
     def field(self, at: Path, value: Any, field: Field) -> Any:
         """Convert one value, or report why it cannot be and return MISSING."""
+        if isinstance(value, Unreadable):
+            return MISSING
         try:
             return field.convert(self, at, value)
         except Invalid as exc:
@@ -74,6 +76,8 @@ class Reader:
 
     def mapping(self, at: Path, value: Any, schema: Mapping[str, Field], what: str) -> dict[str, Any] | None:
         """Check a mapping against ``schema``; returns the converted values that were valid."""
+        if isinstance(value, Unreadable):
+            return None
         if not isinstance(value, dict):
             self.error(at, f"{what} must be a mapping of keys to values, got {_kind(value, self.doc, at)}")
             return None

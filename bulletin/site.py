@@ -11,14 +11,14 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig, load_config
 from .content.briefings import read_briefing
 from .content.model import Briefing, LevelChange, Page, Person
 from .content.parse import Kind, ParsedSource, parse_source
 from .content.people import read_page, read_person, read_timeline
-from .errors import Problems, did_you_mean
+from .errors import Problems
 from .markdown import MarkdownRenderer
 from .paths import is_ignored_name
 
@@ -83,23 +83,24 @@ def load_site(
     briefings: list[Briefing] = []
     pages: list[Page] = []
     timeline_source: ParsedSource | None = None
-    for source in parsed:
+    for source in parsed:  # people first: briefings are checked against them
         if source.kind is Kind.PERSON:
             person = read_person(source, problems)
             if person:
                 people[person.id] = person
-        elif source.kind is Kind.BRIEFING:
-            briefing = read_briefing(source, config, problems)
+    person_ids = {PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON}
+    for source in parsed:
+        if source.kind is Kind.BRIEFING:
+            briefing = read_briefing(source, config, person_ids, problems)
             if briefing:
                 briefings.append(briefing)
         elif source.kind is Kind.PAGE:
             page = read_page(source, problems)
             if page and (include_drafts or not page.draft):
                 pages.append(page)
-        else:
+        elif source.kind is Kind.TIMELINE:
             timeline_source = source
     docs = {source.path: source.doc for source in parsed}
-    _check_references(briefings, people, docs, problems)
     _check_unique_slugs(briefings, docs, problems)
     timeline: tuple[LevelChange, ...] | None = ()
     if timeline_source is not None:
@@ -213,17 +214,6 @@ def _init_worker(allow_raw_html: bool) -> None:
 
 def _parse_in_worker(item: tuple[Kind, str, bytes]) -> ParsedSource:
     return parse_source(*item, _worker_renderer[0])
-
-
-def _check_references(briefings: list[Briefing], people: dict[str, Person], docs: dict, problems: Problems) -> None:
-    for briefing in briefings:
-        for index, person_id in enumerate(briefing.spokespeople):
-            if person_id not in people:
-                line = docs[briefing.path].line(("spokespeople", index))
-                hint = did_you_mean(person_id, people)
-                problems.error(
-                    briefing.path, line, f"unknown person '{person_id}': no content/people/{person_id}.yaml{hint}"
-                )
 
 
 def _check_unique_slugs(briefings: list[Briefing], docs: dict, problems: Problems) -> None:

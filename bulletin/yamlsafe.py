@@ -61,11 +61,14 @@ class YamlDoc:
         return self.key_lines.get(path) or self.line(path)
 
 
-class _Fail(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
+class Unreadable:
+    """Stands for a value that could not be read; its problem is already reported."""
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+UNREADABLE = Unreadable()
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None, list[Problem]]:
@@ -89,12 +92,9 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
     doc = YamlDoc(value=None)
     if node is None:
         return doc, []
-    builder = _Builder(doc, offset)
-    try:
-        doc.value = builder.build(node, (), 0)
-    except _Fail as fail:
-        return None, [Problem(path, fail.line, Severity.ERROR, fail.message)]
-    return doc, []
+    builder = _Builder(doc, offset, path)
+    doc.value = builder.build(node, (), 0)
+    return doc, builder.problems
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str, offset: int) -> Problem:
@@ -121,11 +121,17 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str, offset: int
 
 
 class _Builder:
-    def __init__(self, doc: YamlDoc, offset: int) -> None:
+    def __init__(self, doc: YamlDoc, offset: int, path: str) -> None:
         self.doc = doc
         self.offset = offset
+        self.path = path
         self.seen: set[int] = set()
         self.constructor = SafeConstructor()
+        self.problems: list[Problem] = []
+
+    def fail(self, line: int, message: str) -> Unreadable:
+        self.problems.append(Problem(self.path, line, Severity.ERROR, message))
+        return UNREADABLE
 
     def line(self, node: Node) -> int:
         return self.offset + node.start_mark.line + 1
@@ -133,34 +139,32 @@ class _Builder:
     def build(self, node: Node, path: Path, depth: int) -> Any:
         if id(node) in self.seen:
             line = self.doc.key_lines.get(path) or self.line(node)
-            raise _Fail(line, "YAML aliases (*name) are not allowed; repeat the value instead")
+            return self.fail(line, "YAML aliases (*name) are not allowed; repeat the value instead")
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
-            raise _Fail(self.line(node), f"YAML is nested more than {MAX_DEPTH} levels deep")
+            return self.fail(self.line(node), f"YAML is nested more than {MAX_DEPTH} levels deep")
         self.doc.value_lines[path] = self.line(node)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
-            self.check_tag(node, _STD + "seq")
+            if node.tag != _STD + "seq":
+                return self.fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
-            self.check_tag(node, _STD + "map")
+            if node.tag != _STD + "map":
+                return self.fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
             return self.mapping(node, path, depth)
-        raise _Fail(self.line(node), "unsupported YAML node")
-
-    def check_tag(self, node: Node, expected: str) -> None:
-        if node.tag != expected:
-            raise _Fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
+        return self.fail(self.line(node), "unsupported YAML node")
 
     def scalar(self, node: ScalarNode, path: Path) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            raise _Fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
+            return self.fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             if node.tag == _STD + "timestamp":
-                raise _Fail(self.line(node), f"'{node.value}' is not a real date: {exc}") from exc
-            raise _Fail(self.line(node), f"cannot read '{node.value}': {exc}") from exc
+                return self.fail(self.line(node), f"'{node.value}' is not a real date: {exc}")
+            return self.fail(self.line(node), f"cannot read '{node.value}': {exc}")
         if not node.style and node.tag != _STD + "str" and node.value != "":
             self.doc.retyped[path] = (node.value, f"{_TYPE_NAMES.get(node.tag, 'a')} {_describe(value)}")
         return value
@@ -172,11 +176,14 @@ class _Builder:
             if not isinstance(key_node, ScalarNode) or key_node.tag != _STD + "str":
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
                 if key_node.tag == _STD + "merge":
-                    raise _Fail(self.line(key_node), "YAML merge keys (<<) are not allowed")
-                raise _Fail(self.line(key_node), f"key {shown!r} must be text (put it in quotes)")
+                    self.fail(self.line(key_node), "YAML merge keys (<<) are not allowed")
+                else:
+                    self.fail(self.line(key_node), f"key {shown!r} must be text (put it in quotes)")
+                continue
             key = key_node.value
             if key in first:
-                raise _Fail(self.line(key_node), f"duplicate key '{key}' (first at line {first[key]})")
+                self.fail(self.line(key_node), f"duplicate key '{key}' (first at line {first[key]})")
+                continue
             first[key] = self.line(key_node)
             self.doc.key_lines[(*path, key)] = self.line(key_node)
             result[key] = self.build(value_node, (*path, key), depth + 1)

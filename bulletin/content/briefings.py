@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -67,7 +68,9 @@ def schema(config: SiteConfig) -> dict[str, f.Field]:
     }
 
 
-def read_briefing(parsed: ParsedSource, config: SiteConfig, problems: Problems) -> Briefing | None:
+def read_briefing(
+    parsed: ParsedSource, config: SiteConfig, person_ids: Collection[str], problems: Problems
+) -> Briefing | None:
     """Validate one briefing; None when it has errors (all of them reported)."""
     problems.extend(parsed.problems)
     doc = parsed.doc
@@ -86,7 +89,7 @@ def read_briefing(parsed: ParsedSource, config: SiteConfig, problems: Problems) 
     officers = _officers(reader, values.get("officers"))
     quotes = tuple(Quote(**q) for q in values.get("quotes", ()))
     spokespeople = values.get("spokespeople", ())
-    _check_people_lists(reader, spokespeople, quotes, body.text)
+    _check_people_lists(reader, spokespeople, quotes, body.text, person_ids)
     _check_tags(reader, values.get("tags", ()), "tags")
     if "region" in values:
         _check_tags(reader, (values["region"],), "region")
@@ -163,7 +166,15 @@ def _officers(reader: f.Reader, values: dict[str, Any] | None) -> Officers | Non
     return officers
 
 
-def _check_people_lists(reader: f.Reader, spokespeople: tuple[str, ...], quotes: tuple[Quote, ...], body: str) -> None:
+def _check_people_lists(
+    reader: f.Reader, spokespeople: tuple[str, ...], quotes: tuple[Quote, ...], body: str, person_ids: Collection[str]
+) -> None:
+    for index, person_id in enumerate(spokespeople):
+        if person_id not in person_ids:
+            hint = f.did_you_mean_hint(person_id, sorted(person_ids))
+            reader.error(
+                ("spokespeople", index), f"unknown person '{person_id}': no content/people/{person_id}.yaml{hint}"
+            )
     listed = set(spokespeople)
     normal_body = normalise_quote(body)
     for index, quote in enumerate(quotes):
