@@ -16,6 +16,7 @@ import sys
 import tempfile
 import urllib.request
 import venv
+from urllib.parse import urljoin
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,10 +52,11 @@ def install_pip() -> None:
     """Fetch pip's wheel from PyPI and let it install itself into the venv."""
     with urllib.request.urlopen("https://pypi.org/pypi/pip/json", timeout=60) as response:
         release = json.load(response)
+        base = response.geturl()
     wheel = next(f for f in release["urls"] if f["filename"].endswith(".whl"))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / wheel["filename"]
-        with urllib.request.urlopen(wheel["url"], timeout=120) as response:
+        with urllib.request.urlopen(urljoin(base, wheel["url"]), timeout=120) as response:
             target.write_bytes(response.read())
         subprocess.run([PYTHON, f"{target}/pip", "install", "--quiet", str(target)], check=True)
 
