@@ -16,8 +16,8 @@ import sys
 import tempfile
 import urllib.request
 import venv
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -25,7 +25,7 @@ PYTHON = VENV / "bin" / "python"
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before anything checks the version
         print("Bulletin needs Python 3.11 or newer", file=sys.stderr)
         return 1
     requirements = ROOT / ("requirements-test.txt" if "--test" in sys.argv else "requirements.txt")
