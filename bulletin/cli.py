@@ -92,9 +92,11 @@ class TerminalReporter(builder.Reporter):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
-    options = parser.parse_args(argv)
     try:
+        options = parser.parse_args(argv)
         return _run(parser, options)
+    except SystemExit as exc:  # argparse's way out: --help (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 2
     except KeyboardInterrupt:
         print("interrupted; the output folder was left as it was", file=sys.stderr)
         return 130
