@@ -30,6 +30,9 @@ class Reporter:
     def info(self, message: str) -> None:
         """A line for the user (not a problem)."""
 
+    def detail(self, message: str) -> None:
+        """A line for --verbose."""
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -77,6 +80,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         if site is None:
             return result
         result.site = site
+        reporter.detail(
+            f"loaded {len(site.briefings)} briefings ({len(site.on_pages)} with pages, {len(site.listed)} listed), "
+            f"{len(site.people)} people, {len(site.pages)} pages in {time.perf_counter() - started:.2f} s"
+        )
         _check_pages(site, problems)
         output = options.output or (site.root / site.config.output_dir)
         check_output_location(output, site.root, problems)
@@ -86,17 +93,21 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         problems.extend(renderer.check_templates())
         if problems.has_errors(options.strict):
             return result
-        pages = render_pages(site, renderer, reporter)
+        rendering = time.perf_counter()
+        pages = render_pages(site, renderer, reporter, problems)
+        reporter.detail(f"rendered {len(pages)} pages in {time.perf_counter() - rendering:.2f} s")
         static = collect_static(site.root, problems)
         check_collisions(pages, static, problems)
         if problems.has_errors(options.strict):
             return result
+        writing = time.perf_counter()
         with release(output) as rel:
             for path, data in sorted(pages.items()):
                 rel.write(path, data)
             for path, source in sorted(static.items()):
                 rel.copy(path, source)
             rel.commit()
+        reporter.detail(f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s")
         result.ok = True
         result.pages = len(pages)
         result.files = len(pages) + len(static)
@@ -141,18 +152,38 @@ def _renderer(site: Site) -> Renderer:
     return Renderer(site.root, config.language, globals_)
 
 
-def render_pages(site: Site, renderer: Renderer, reporter: Reporter) -> dict[PurePosixPath, bytes]:
+def render_pages(site: Site, renderer: Renderer, reporter: Reporter, problems: Problems) -> dict[PurePosixPath, bytes]:
     views = ViewBuilder(site)
     specs: list[PageSpec] = list(plan_pages(site, views))
     pages: dict[PurePosixPath, bytes] = {}
+    sources: dict[str, str] = {}
+    warned: set[str] = set()
     for index, spec in enumerate(specs):
+        path = output_file(spec.url)
+        key = str(path).casefold()
+        if key in sources:
+            problems.error(_where(spec.source), 1, f"{spec.source} and {sources[key]} would both be written to {path}")
+            continue
+        sources[key] = spec.source
         context = {**spec.context, "page_url": spec.url}
-        html = renderer.render(spec.template, context, spec.source)
-        pages[output_file(spec.url)] = html.encode("utf-8")
+        data = renderer.render(spec.template, context, spec.source).encode("utf-8")
+        if path.suffix == ".html" and b"data-threat-level=" not in data and spec.template not in warned:
+            warned.add(spec.template)
+            problems.warning(
+                f"templates/{spec.template}",
+                1,
+                f"{path} has no element with data-threat-level (see partials/banner.html)",
+            )
+        pages[path] = data
         if index % 200 == 0:
             reporter.progress(index, len(specs))
     reporter.progress(len(specs), len(specs))
     return pages
+
+
+def _where(source: str) -> str:
+    """A message location for a page: its source file when it has one."""
+    return source if source.startswith("content/") else "content"
 
 
 def _check_pages(site: Site, problems: Problems) -> None:

@@ -89,6 +89,10 @@ class TerminalReporter(builder.Reporter):
         if message and not self.quiet:
             print(message, file=sys.stderr)
 
+    def detail(self, message: str) -> None:
+        if self.verbose:
+            print(message, file=sys.stderr)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()

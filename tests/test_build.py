@@ -312,3 +312,29 @@ def test_example_site_builds_without_problems(tmp_path: Path) -> None:
     assert "0 errors, 0 warnings" in result.err
     assert (tmp_path / "out/briefings/armed-officers-london/index.html").is_file()
     assert (tmp_path / "out/briefings/page/2/index.html").is_file()
+
+
+def test_two_pages_on_one_path_are_an_error_naming_both(site: SiteDir) -> None:
+    site.write("content/pages/other.md", '---\ntitle: "Other"\nslug: about\n---\nx\n')
+    result = site.run("build")
+    assert result.code == 1
+    assert (
+        "content/pages/other.md:1: error: content/pages/other.md and content/pages/about.md "
+        "would both be written to about/index.html" in result.err
+    )
+
+
+def test_template_without_the_threat_banner_gets_a_warning(site: SiteDir) -> None:
+    site.write("templates/page.html", "<!DOCTYPE html><title>{{ page.title }}</title><p>{{ page.title }}</p>\n")
+    result = site.run("build")
+    assert result.code == 0
+    assert "templates/page.html:1: warning: about/index.html has no element with data-threat-level" in result.err
+    assert site.run("build", "--strict").code == 1
+
+
+def test_verbose_reports_each_phase(site: SiteDir) -> None:
+    result = site.run("build", "--verbose")
+    assert re.search(r"^loaded 3 briefings \(3 with pages, 3 listed\), 2 people, 1 pages in", result.err, re.M)
+    assert re.search(r"^rendered \d+ pages in", result.err, re.M)
+    quiet = site.run("build", "--quiet")
+    assert quiet.code == 0 and quiet.err == ""
