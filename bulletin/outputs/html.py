@@ -43,7 +43,7 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
         yield PageSpec(briefing.url, "briefing.html", {"briefing": briefing}, f"briefing '{briefing.slug}'")
     for kind, label in (("tags", "tag"), ("regions", "region")):
         groups = views.taxonomy(kind)
-        yield PageSpec(f"/{kind}/", f"{kind}.html", {"groups": groups}, f"the {label} index")
+        yield PageSpec(f"/{kind}/", "taxonomy-index.html", {"groups": groups, "kind": kind}, f"the {label} index")
         for group in groups:
             yield from _taxonomy_pages(group, kind, label, site.config.per_page)
     people = list(views.people.values())
