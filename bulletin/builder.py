@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import BulletinError, Problems
-from .outputs.html import RESERVED_SLUGS, PageSpec, navigation, plan_pages
+from .outputs.html import PageSpec, navigation, plan_pages
 from .paths import UnsafePath, is_ignored_name, output_file
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
@@ -64,7 +64,6 @@ def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     if site is not None:
         renderer = _renderer(site)
         result.problems.extend(renderer.check_templates())
-        _check_pages(site, result.problems)
     result.ok = site is not None and not result.problems.has_errors(options.strict)
     result.seconds = time.perf_counter() - started
     return result
@@ -84,9 +83,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
             f"loaded {len(site.briefings)} briefings ({len(site.on_pages)} with pages, {len(site.listed)} listed), "
             f"{len(site.people)} people, {len(site.pages)} pages in {time.perf_counter() - started:.2f} s"
         )
-        _check_pages(site, problems)
         output = options.output or (site.root / site.config.output_dir)
-        check_output_location(output, site.root, problems)
+        overlap = output_overlap(output, site.root)
+        if overlap:
+            problems.error("site.yaml", site.config.key_lines.get("output_dir", 1), overlap)
         if problems.has_errors(options.strict):
             return result
         renderer = _renderer(site)
@@ -186,24 +186,16 @@ def _where(source: str) -> str:
     return source if source.startswith("content/") else "content"
 
 
-def _check_pages(site: Site, problems: Problems) -> None:
-    for page in site.pages:
-        if page.slug in RESERVED_SLUGS:
-            problems.error(
-                page.path, 1, f"page slug '{page.slug}' is used by Bulletin itself (/{page.slug}/); choose another"
-            )
-
-
-def check_output_location(output: Path, site_root: Path, problems: Problems) -> None:
-    """Refuse an output folder that overlaps the sources: a build replaces the output whole."""
+def output_overlap(output: Path, site_root: Path) -> str | None:
+    """Why ``output`` may not be the output folder (a build replaces it whole), or None."""
     out = output.resolve()
     root = site_root.resolve()
     protected = [root / "content", root / "templates", root / "static", THEME_ROOT / "templates", THEME_ROOT / "static"]
-    shown = str(output)
     if out == root or root.is_relative_to(out) or THEME_ROOT.is_relative_to(out):
-        problems.error("site.yaml", 1, f"output folder {shown} contains the site itself; refusing to replace it")
-    elif any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
-        problems.error("site.yaml", 1, f"output folder {shown} overlaps content/, templates/ or static/")
+        return f"output folder {output} contains the site itself; refusing to replace it"
+    if any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
+        return f"output folder {output} overlaps content/, templates/ or static/; refusing to replace it"
+    return None
 
 
 def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, Path]:
@@ -260,16 +252,24 @@ def _next_change(site: Site) -> str:
 def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.datetime:
     """``--now``, else ``SOURCE_DATE_EPOCH``, else the clock. Raises ValueError for bad input."""
     environ = dict(os.environ) if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH")
     if value:
         text = value.strip()
         if "T" in text or ":" in text or " " in text:
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        day = dt.date.fromisoformat(text)
-        return dt.datetime(day.year, day.month, day.day)
-    epoch = environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC)
+            result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            day = dt.date.fromisoformat(text)
+            result = dt.datetime(day.year, day.month, day.day)
+    elif epoch:
+        try:
+            result = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValueError(f"SOURCE_DATE_EPOCH {epoch} is out of range") from exc
+    else:
+        result = dt.datetime.now(dt.UTC)
+    if not 1900 <= result.year <= 2200:
+        raise ValueError(f"year {result.year} is out of range (1900-2200)")
+    return result
 
 
 __all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "resolve_now"]

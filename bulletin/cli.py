@@ -123,6 +123,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--now {options.now!r} (or SOURCE_DATE_EPOCH) is not an ISO 8601 date-time")
     if options.base_url and not options.base_url.startswith(("http://", "https://")):
         parser.error(f"--base-url {options.base_url!r} must start with http:// or https://")
+    if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
+        parser.error(f"--output: {overlap}")
     if options.command in ("serve", "watch"):
         print(f"bulletin: '{options.command}' is not yet available in this version", file=sys.stderr)
         return 2

@@ -67,6 +67,7 @@ class SiteConfig:
     allow_raw_html: bool = False
     menu: tuple[MenuItem, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # for messages
 
     @property
     def tz(self) -> ZoneInfo:
@@ -112,6 +113,8 @@ def _timezone(reader: f.Reader, at: Path, value: Any) -> str:
 
 
 def _colour(reader: f.Reader, at: Path, value: Any) -> str:
+    if value is None:
+        raise f.Invalid("is empty; write the colour in quotes, like '#c62828' (YAML reads # as a comment)")
     result = f.line_text(reader, at, value)
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", result):
         raise f.Invalid(f"'{result}' must be a hex colour like #c62828 (put it in quotes)")
@@ -210,6 +213,7 @@ def load_config(site_root: FsPath, problems: Problems, base_url: str | None = No
         allow_raw_html=values.get("allow_raw_html", False),
         menu=tuple(MenuItem(**item) for item in values.get("menu", ())),
         extra=values.get("extra", {}),
+        key_lines={str(path[0]): line for path, line in doc.key_lines.items() if len(path) == 1},
     )
 
 

@@ -49,15 +49,23 @@ class Problems:
 
     def __init__(self) -> None:
         self._items: list[Problem] = []
+        self._seen: set[Problem] = set()
+
+    def add(self, problem: Problem) -> None:
+        """Record a problem once: the same finding reached twice is one problem."""
+        if problem not in self._seen:
+            self._seen.add(problem)
+            self._items.append(problem)
 
     def error(self, path: str, line: int, message: str) -> None:
-        self._items.append(Problem(path, max(line, 1), Severity.ERROR, message))
+        self.add(Problem(path, max(line, 1), Severity.ERROR, message))
 
     def warning(self, path: str, line: int, message: str) -> None:
-        self._items.append(Problem(path, max(line, 1), Severity.WARNING, message))
+        self.add(Problem(path, max(line, 1), Severity.WARNING, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self._items.extend(problems)
+        for problem in problems:
+            self.add(problem)
 
     @property
     def errors(self) -> int:
@@ -71,8 +79,8 @@ class Problems:
         return self.errors > 0 or (strict and self.warnings > 0)
 
     def sorted(self) -> list[Problem]:
-        """Problems by file and line, duplicates dropped, so output is stable."""
-        return sorted(set(self._items), key=lambda p: (p.path, p.line, p.severity.value, p.message))
+        """Problems by file and line, so output is stable."""
+        return sorted(self._items, key=lambda p: (p.path, p.line, p.severity.value, p.message))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -59,7 +59,12 @@ class Reader:
         self.tz = tz
 
     def error(self, at: Path, message: str, key: bool = False) -> None:
-        self.problems.error(self.path, self.doc.key_line(at) if key else self.doc.line(at), message)
+        """Report at the line of the value (or of its key); a missing top-level key at line 1."""
+        if key:
+            line = self.doc.key_line(at) if at else 1
+        else:
+            line = self.doc.line(at)
+        self.problems.error(self.path, line, message)
 
     def warning(self, at: Path, message: str) -> None:
         self.problems.warning(self.path, self.doc.line(at), message)
@@ -176,9 +181,9 @@ def count(reader: Reader, at: Path, value: Any) -> int:
         digits = re.sub(r"\D", "", value)
         raise Invalid(f"'{value}' is text, not a number; write {digits} without separators")
     if isinstance(value, int):
-        if at in reader.doc.retyped and not reader.doc.retyped[at][0].lstrip("-+").isdigit():
-            written = reader.doc.retyped[at][0]
-            raise Invalid(f"YAML read `{written}` as {value}; write the number in plain digits")
+        written = reader.doc.retyped.get(at, (str(value), ""))[0]
+        if written.lstrip("+") != str(value):
+            raise Invalid(f"YAML read `{written}` as {value}; write the number in plain digits without a leading 0")
         if value < 0:
             raise Invalid(f"must not be negative, got {value}")
         if value > MAX_COUNT:
@@ -280,6 +285,8 @@ def moment(reader: Reader, at: Path, value: Any) -> Moment:
             raise Invalid(
                 f"'{value}' is not an ISO 8601 date or date-time (e.g. 2016-08-03 or 2016-08-03T09:30:00)"
             ) from None
+    if isinstance(value, dt.date) and not 1900 <= value.year <= 2200:
+        raise Invalid(f"year {value.year} is out of range (1900-2200)")
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             local = value.replace(tzinfo=tz)
@@ -292,8 +299,6 @@ def moment(reader: Reader, at: Path, value: Any) -> Moment:
         result = Moment(dt.datetime(value.year, value.month, value.day, tzinfo=tz), date_only=True)
     else:
         raise Invalid(f"must be a date like 2016-08-03 or 2016-08-03T09:30:00, got {_kind(value, reader.doc, at)}")
-    if not 1900 <= result.at.year <= 2200:
-        raise Invalid(f"year {result.at.year} is out of range (1900-2200)")
     return result
 
 

@@ -21,6 +21,13 @@ _IGNORED = re.compile(
 )
 
 
+# Top-level paths the engine writes; a page from content/pages/ may not take them.
+RESERVED_SLUGS = frozenset(
+    {"briefings", "tags", "regions", "people", "threat-level", "deployments", "archive", "search", "css", "js"}
+    | {"feed.xml", "feed.json", "alerts.xml", "sitemap.xml", "robots.txt", "404.html", "index.html"}
+)
+
+
 def is_ignored_name(name: str) -> bool:
     return bool(_IGNORED.match(name))
 

@@ -101,7 +101,8 @@ def load_site(
         elif source.kind is Kind.TIMELINE:
             timeline_source = source
     docs = {source.path: source.doc for source in parsed}
-    _check_unique_slugs(briefings, docs, problems)
+    _check_unique_slugs(briefings, docs, problems, "briefings")
+    _check_unique_slugs(pages, docs, problems, "")
     timeline: tuple[LevelChange, ...] | None = ()
     if timeline_source is not None:
         timeline = read_timeline(timeline_source, config, problems)
@@ -216,17 +217,16 @@ def _parse_in_worker(item: tuple[Kind, str, bytes]) -> ParsedSource:
     return parse_source(*item, _worker_renderer[0])
 
 
-def _check_unique_slugs(briefings: list[Briefing], docs: dict, problems: Problems) -> None:
-    first: dict[str, Briefing] = {}
-    for briefing in sorted(briefings, key=lambda b: b.path):
-        other = first.setdefault(briefing.slug, briefing)
-        if other is not briefing:
-            line = docs[briefing.path].key_line(("slug",))
+def _check_unique_slugs(items: list[Briefing] | list[Page], docs: dict, problems: Problems, folder: str) -> None:
+    first: dict[str, Briefing | Page] = {}
+    for item in sorted(items, key=lambda b: b.path):
+        other = first.setdefault(item.slug, item)
+        if other is not item:
+            doc = docs[item.path]
+            line = doc.key_line(("slug",)) if ("slug",) in doc.key_lines else 1
+            where = f"{folder}/{item.slug}/" if folder else f"{item.slug}/"
             problems.error(
-                briefing.path,
-                line,
-                f"slug '{briefing.slug}' is also used by {other.path}; "
-                f"both would be written to briefings/{briefing.slug}/",
+                item.path, line, f"slug '{item.slug}' is also used by {other.path}; both would be written to {where}"
             )
 
 

@@ -99,6 +99,8 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlDoc | None
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str, offset: int) -> Problem:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark:
+        mark = exc.context_mark  # where the unclosed quote opens, not where the file ends
     line = offset + (mark.line + 1 if mark else 1)
     lines = text.split("\n")
     bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
@@ -163,7 +165,8 @@ class _Builder:
             value = self.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             if node.tag == _STD + "timestamp":
-                return self.fail(self.line(node), f"'{node.value}' is not a real date: {exc}")
+                reason = str(exc) if "range" in str(exc) else "not a valid date, time or offset"
+                return self.fail(self.line(node), f"'{node.value}' is not a real date: {reason}")
             return self.fail(self.line(node), f"cannot read '{node.value}': {exc}")
         if not node.style and node.tag != _STD + "str" and node.value != "":
             self.doc.retyped[path] = (node.value, f"{_TYPE_NAMES.get(node.tag, 'a')} {_describe(value)}")

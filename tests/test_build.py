@@ -245,7 +245,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(site: SiteDir, tmp_path: P
 
 def test_output_inside_content_is_refused(site: SiteDir) -> None:
     result = site.run("build", "--output", str(site.root / "content" / "out"))
-    assert result.code == 1
+    assert result.code == 2  # --output is a command-line usage error
     assert "overlaps content/" in result.err
     assert not (site.root / "content" / "out").exists()
 
@@ -319,8 +319,8 @@ def test_two_pages_on_one_path_are_an_error_naming_both(site: SiteDir) -> None:
     result = site.run("build")
     assert result.code == 1
     assert (
-        "content/pages/other.md:1: error: content/pages/other.md and content/pages/about.md "
-        "would both be written to about/index.html" in result.err
+        "content/pages/other.md:3: error: slug 'about' is also used by content/pages/about.md; "
+        "both would be written to about/" in result.err
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from .. import fields as f
 from ..config import SiteConfig
 from ..errors import Problems
+from ..paths import RESERVED_SLUGS
 from .model import LevelChange, Page, Person
 from .parse import ParsedSource
 
@@ -64,8 +65,16 @@ def read_page(parsed: ParsedSource, problems: Problems) -> Page | None:
     if values is None:
         return None
     slug = values.get("slug") or f.slugify(PurePosixPath(parsed.path).stem)
+    at = ("slug",) if "slug" in values else ()
     if not slug:
-        reader.error((), "cannot make a slug from the file name; add slug:")
+        reader.error(at, "cannot make a slug from the file name; add slug:")
+    elif slug in RESERVED_SLUGS:
+        reader.error(at, f"page slug '{slug}' is used by Bulletin itself (/{slug}/); choose another", key=True)
+    else:
+        try:
+            f.check_portable_name(slug)
+        except f.Invalid as exc:
+            reader.error(at, f"page slug {exc}", key=True)
     if problems.errors > before:
         return None
     return Page(

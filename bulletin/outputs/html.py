@@ -9,12 +9,6 @@ from typing import Any
 from ..site import Site
 from ..views import Link, Taxonomy, ViewBuilder
 
-# Top-level paths the engine writes; a page from content/pages/ may not take them.
-RESERVED_SLUGS = frozenset(
-    {"briefings", "tags", "regions", "people", "threat-level", "deployments", "archive", "search", "css", "js"}
-    | {"feed.xml", "feed.json", "alerts.xml", "sitemap.xml", "robots.txt", "404.html", "index.html"}
-)
-
 
 @dataclass(frozen=True)
 class PageSpec:
