@@ -338,3 +338,26 @@ def test_verbose_reports_each_phase(site: SiteDir) -> None:
     assert re.search(r"^rendered \d+ pages in", result.err, re.M)
     quiet = site.run("build", "--quiet")
     assert quiet.code == 0 and quiet.err == ""
+
+
+def test_parallel_parsing_gives_the_same_site(site: SiteDir) -> None:
+    for n in range(230):  # above the threshold where worker processes are used
+        body = f"Paragraph **{n}** with a [link](https://example.org/{n}).\n\n- item\n- item\n"
+        site.briefing(
+            f'title: "Briefing {n}"\ndate: 2019-01-01T{n // 60:02d}:{n % 60:02d}:00\ntags: ["T{n % 7}"]',
+            body,
+            f"gen/b{n}.md",
+        )
+    site.capsys.readouterr()
+    from bulletin.cli import main
+
+    serial = main(
+        ["build", "--site", str(site.root), "--now", "2026-01-01", "--jobs", "1", "--output", str(site.root / "one")]
+    )
+    parallel = main(
+        ["build", "--site", str(site.root), "--now", "2026-01-01", "--jobs", "2", "--output", str(site.root / "two")]
+    )
+    assert serial == parallel == 0
+    one, two = tree_digest(site.root / "one"), tree_digest(site.root / "two")
+    assert len(one) > 230
+    assert one == two
