@@ -18,6 +18,7 @@ from pathlib import Path
 from . import builder
 from .config import load_config
 from .errors import BulletinError, Problems, summary_line
+from .fields import HTTP_URL
 from .scaffold import new_briefing
 from .site import load_site
 
@@ -121,8 +122,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         now = builder.resolve_now(options.now)
     except ValueError:
         parser.error(f"--now {options.now!r} (or SOURCE_DATE_EPOCH) is not an ISO 8601 date-time")
-    if options.base_url and not options.base_url.startswith(("http://", "https://")):
-        parser.error(f"--base-url {options.base_url!r} must start with http:// or https://")
+    if options.base_url is not None and not HTTP_URL.fullmatch(options.base_url):
+        parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
     if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
         parser.error(f"--output: {overlap}")
     if options.command in ("serve", "watch"):

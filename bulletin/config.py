@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import fields as f
-from .errors import Problems
+from .errors import Problems, Severity
 from .sourcefile import decode
 from .yamlsafe import Path, load_yaml
 
@@ -186,7 +186,6 @@ def load_config(site_root: FsPath, problems: Problems, base_url: str | None = No
     if doc is None:
         return None
     reader = f.Reader(doc, CONFIG_FILE, problems)
-    before = problems.errors
     values = reader.mapping((), doc.value, SCHEMA, CONFIG_FILE)
     if values is None:
         return None
@@ -195,7 +194,7 @@ def load_config(site_root: FsPath, problems: Problems, base_url: str | None = No
         reader.error((), "missing required key 'base_url' (feeds, sitemap and CAP need it; or pass --base-url)")
     if "organisation" not in doc.value:
         reader.error((), "missing required key 'organisation' (at least its name)", key=True)
-    if problems.errors > before:
+    if reader.failures or any(p.severity is Severity.ERROR for p in found):
         return None
     organisation = values["organisation"]
     return SiteConfig(

@@ -57,6 +57,9 @@ class Reader:
         self.path = path
         self.problems = problems
         self.tz = tz
+        # Every value that failed, reported here or already by the YAML loader. A record is
+        # built only when this did not grow while reading it, so no half-read record escapes.
+        self.failures = 0
 
     def error(self, at: Path, message: str, key: bool = False) -> None:
         """Report at the line of the value (or of its key); a missing top-level key at line 1."""
@@ -64,6 +67,7 @@ class Reader:
             line = self.doc.key_line(at) if at else 1
         else:
             line = self.doc.line(at)
+        self.failures += 1
         self.problems.error(self.path, line, message)
 
     def warning(self, at: Path, message: str) -> None:
@@ -72,6 +76,7 @@ class Reader:
     def field(self, at: Path, value: Any, field: Field) -> Any:
         """Convert one value, or report why it cannot be and return MISSING."""
         if isinstance(value, Unreadable):
+            self.failures += 1
             return MISSING
         try:
             return field.convert(self, at, value)
@@ -82,6 +87,7 @@ class Reader:
     def mapping(self, at: Path, value: Any, schema: Mapping[str, Field], what: str) -> dict[str, Any] | None:
         """Check a mapping against ``schema``; returns the converted values that were valid."""
         if isinstance(value, Unreadable):
+            self.failures += 1
             return None
         if not isinstance(value, dict):
             self.error(at, f"{what} must be a mapping of keys to values, got {_kind(value, self.doc, at)}")
@@ -104,13 +110,14 @@ class Reader:
 
 
 def _name(at: Path) -> str:
+    """``("quotes", 0, "by")`` -> ``quotes[1].by``; a path into a top-level list starts ``entry 1``."""
     parts: list[str] = []
     for part in at:
         if isinstance(part, int):
-            parts.append(f"[{part + 1}]")
+            parts.append(f"[{part + 1}]" if parts else f"entry {part + 1}: ")
         else:
-            parts.append(("." if parts else "") + part)
-    return "".join(parts) or "document"
+            parts.append(("." if parts and not parts[-1].endswith(" ") else "") + part)
+    return "".join(parts).rstrip(": ") or "document"
 
 
 def _kind(value: Any, doc: YamlDoc | None = None, at: Path = ()) -> str:
@@ -207,10 +214,13 @@ def slug(reader: Reader, at: Path, value: Any) -> str:
     return result
 
 
+HTTP_URL = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
+
+
 def url(reader: Reader, at: Path, value: Any) -> str:
     """An absolute http(s) URL."""
     result = line_text(reader, at, value)
-    if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", result, flags=re.IGNORECASE):
+    if not HTTP_URL.fullmatch(result):
         raise Invalid(f"'{result}' must be an absolute http:// or https:// URL")
     return result
 
@@ -262,9 +272,9 @@ def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, Path, An
     """A nested mapping with its own schema; invalid members are reported, not returned."""
 
     def convert(reader: Reader, at: Path, value: Any) -> dict[str, Any]:
-        before = reader.problems.errors
+        before = reader.failures
         result = reader.mapping(at, value, schema, what)
-        if result is None or reader.problems.errors > before:
+        if result is None or reader.failures > before:
             return MISSING
         return result
 

@@ -16,8 +16,10 @@ from pathlib import Path, PurePosixPath
 from .config import SiteConfig, load_config
 from .content.briefings import read_briefing
 from .content.model import Briefing, LevelChange, Page, Person
+from .content.pages import read_page
 from .content.parse import Kind, ParsedSource, parse_source
-from .content.people import read_page, read_person, read_timeline
+from .content.people import read_person
+from .content.timeline import read_timeline
 from .errors import Problems
 from .markdown import MarkdownRenderer
 from .paths import is_ignored_name

@@ -593,3 +593,30 @@ def test_help_exits_0_and_names_the_commands(capsys: pytest.CaptureFixture[str])
     assert "check" in result.out
     assert "new" in result.out
     assert "--strict" in result.out
+
+
+@pytest.mark.parametrize(
+    "rel, text, line",
+    [
+        ("content/briefings/2020-01-01-x.md", "---\ntitle: 2016-02-30\ndate: 2020-01-01\n---\nx\n", 2),
+        ("content/briefings/2020-01-01-x.md", "---\ntitle: !!python/name:os.system\ndate: 2020-01-01\n---\nx\n", 2),
+        ("content/briefings/2020-01-01-x.md", "---\ntitle: T\ndate: 2020-01-01\nupdates: [{date: 2016-02-30, note: x}]\n---\nx\n", 4),
+        ("content/briefings/2020-01-01-x.md", '---\ntitle: T\ndate: 2020-01-01\nsources: [{title: !!int x, url: "https://a.b/"}]\n---\nx\n', 4),
+        ("content/briefings/2020-01-01-x.md", "---\ntitle: T\ndate: 2020-01-01\nspokespeople: [jane-doe]\nquotes: [{by: !!binary aGk=, text: x}]\n---\nx\n", 5),
+        ("content/pages/about.md", "---\ntitle: 2016-02-30\n---\nx\n", 2),
+        ("content/people/jane-doe.yaml", "name: !!binary aGk=\n", 1),
+        ("site.yaml", "title: !!python/name:os.system\nbase_url: https://a.b/\norganisation: {name: O}\n", 1),
+        ("site.yaml", "title: T\nbase_url: https://a.b/\norganisation: {name: !!str2 O}\n", 3),
+    ],
+    ids=["title-bad-date", "title-python-tag", "update-bad-date", "source-bad-tag", "quote-by-binary",
+         "page-title-bad-date", "person-name-binary", "site-title-tag", "organisation-name-tag"],
+)  # fmt: skip
+def test_unreadable_values_on_required_keys_are_errors_not_crashes(
+    site: SiteDir, rel: str, text: str, line: int
+) -> None:
+    site.write(rel, text)
+    for command in ("check", "build"):
+        result = site.run(command)
+        assert result.code == 1, result.err
+        assert "Traceback" not in result.err
+        assert any(x.startswith(f"{rel}:{line}: error: ") for x in result.lines), result.err

@@ -77,7 +77,6 @@ def read_briefing(
     if doc is None or parsed.body is None:
         return None
     reader = f.Reader(doc, parsed.path, problems, config.tz)
-    before = problems.errors
     values = reader.mapping((), doc.value, schema(config), "front matter")
     if values is None:
         return None
@@ -103,7 +102,7 @@ def read_briefing(
             reader.error(("expires",), "expires must be after the briefing's date")
     alert_values = values.get("alert", {})
     advice = parsed.fields_markdown.get("advice")
-    if problems.errors > before or date is None:
+    if reader.failures or parsed.failed or date is None:
         return None
     return Briefing(
         path=parsed.path,

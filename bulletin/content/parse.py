@@ -37,6 +37,11 @@ class ParsedSource:
     fields_markdown: dict[str, RenderedMarkdown]
     problems: tuple[Problem, ...]
 
+    @property
+    def failed(self) -> bool:
+        """True when reading the file already found an error."""
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
 
 def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer) -> ParsedSource:
     problems: list[Problem] = []
