@@ -57,19 +57,12 @@ class BuildResult:
 
 
 def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
-    """Validate the site and compile its templates; write nothing."""
-    started = time.perf_counter()
-    result = BuildResult(Problems())
-    site = _load(options, result.problems)
-    if site is not None:
-        renderer = _renderer(site)
-        result.problems.extend(renderer.check_templates())
-    result.ok = site is not None and not result.problems.has_errors(options.strict)
-    result.seconds = time.perf_counter() - started
-    return result
+    """Everything ``build`` does (validate, render every page in memory), except writing."""
+    return build(options, reporter, write=False)
 
 
-def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
+def build(options: BuildOptions, reporter: Reporter | None = None, *, write: bool = True) -> BuildResult:
+    """Load and validate, render in memory, then (``write``) swap the new site in whole."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
     result = BuildResult(Problems())
@@ -100,6 +93,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         check_collisions(pages, static, problems)
         if problems.has_errors(options.strict):
             return result
+        if not write:
+            result.ok = True
+            result.pages = len(pages)
+            return result
         writing = time.perf_counter()
         with release(output) as rel:
             for path, data in sorted(pages.items()):
@@ -115,6 +112,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         reporter.info(_next_change(site))
     except BulletinError as exc:
         problems.extend([exc.problem])
+    except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
+        where = exc.filename or (options.output or "output")
+        problems.error(str(where), 1, f"cannot write the output: {exc.strerror or exc}")
     finally:
         result.seconds = time.perf_counter() - started
     return result
@@ -158,6 +158,7 @@ def render_pages(site: Site, renderer: Renderer, reporter: Reporter, problems: P
     pages: dict[PurePosixPath, bytes] = {}
     sources: dict[str, str] = {}
     warned: set[str] = set()
+    failed: set[tuple[str, int]] = set()
     for index, spec in enumerate(specs):
         path = output_file(spec.url)
         key = str(path).casefold()
@@ -166,7 +167,15 @@ def render_pages(site: Site, renderer: Renderer, reporter: Reporter, problems: P
             continue
         sources[key] = spec.source
         context = {**spec.context, "page_url": spec.url}
-        data = renderer.render(spec.template, context, spec.source).encode("utf-8")
+        try:
+            data = renderer.render(spec.template, context, spec.source).encode("utf-8")
+        except BulletinError as exc:
+            # One template bug breaks every page using it: report it once per template line.
+            where = (exc.problem.path, exc.problem.line)
+            if where not in failed:
+                failed.add(where)
+                problems.add(exc.problem)
+            continue
         if path.suffix == ".html" and b"data-threat-level=" not in data and spec.template not in warned:
             warned.add(spec.template)
             problems.warning(

@@ -147,15 +147,16 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         result = builder.check(build_options, reporter)
     else:
         result = builder.build(build_options, reporter)
-    _print_problems(result.problems)
+    _print_problems(result.problems, summary=not options.quiet or not result.ok)
     if result.ok:
         if not options.quiet:
             if options.command == "check":
-                what = "checked"
+                print(f"checked: {result.pages} pages would be written ({result.seconds:.2f} s)", file=sys.stderr)
             else:
-                what = f"wrote {result.pages} pages ({result.files} files) to {result.output}"
-            summary = summary_line(result.problems.errors, result.problems.warnings)
-            print(f"{what} in {result.seconds:.2f} s; {summary}", file=sys.stderr)
+                print(
+                    f"wrote {result.pages} pages ({result.files} files) to {result.output} in {result.seconds:.2f} s",
+                    file=sys.stderr,
+                )
         return 0
     if options.strict and not result.problems.errors and result.problems.warnings:
         print("warnings count as errors (--strict); nothing written", file=sys.stderr)
@@ -164,10 +165,11 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     return 1
 
 
-def _print_problems(problems: Problems) -> None:
+def _print_problems(problems: Problems, summary: bool = True) -> None:
+    """Every problem, sorted, then the count (SPEC §3), which --quiet leaves out when all is well."""
     for problem in problems.sorted():
         print(problem, file=sys.stderr)
-    if len(problems):
+    if summary:
         print(summary_line(problems.errors, problems.warnings), file=sys.stderr)
 
 

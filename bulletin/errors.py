@@ -29,7 +29,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity.value}: {self.message}"
+        # One problem, one line: control characters from authors' values are shown escaped.
+        message = self.message.translate(_ESCAPES)
+        return f"{self.path}:{self.line}: {self.severity.value}: {message}"
+
+
+_ESCAPES = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
 
 
 class BulletinError(Exception):

@@ -93,8 +93,13 @@ def release(output: Path) -> Iterator[Release]:
 
 
 def check_output_folder(output: Path) -> None:
-    if output.exists() and not output.is_dir():
+    if output.is_symlink():
+        raise BulletinError(str(output), 1, "output is a symlink; give the real folder as --output")
+    if os.path.lexists(output) and not output.is_dir():
         raise BulletinError(str(output), 1, "output exists and is not a folder; refusing to replace it")
+    for parent in output.parents:
+        if os.path.lexists(parent) and not parent.is_dir():
+            raise BulletinError(str(output), 1, f"cannot make the output folder: {parent} is not a folder")
     if output.is_dir():
         _check_replaceable(output)
 

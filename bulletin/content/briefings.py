@@ -186,9 +186,15 @@ def _check_people_lists(
 
 def _check_tags(reader: f.Reader, names: tuple[str, ...], key: str) -> None:
     for index, name in enumerate(names):
-        if not f.slugify(name):
-            at: Path = (key, index) if key == "tags" else (key,)
-            reader.error(at, f"{key}: '{name}' has no letters or digits to make a URL from")
+        at: Path = (key, index) if key == "tags" else (key,)
+        slug = f.slugify(name)
+        if not slug:
+            reader.error(at, f"{key}: '{name}' has no letters a-z or digits 0-9 to make a URL from")
+            continue
+        try:
+            f.check_portable_name(slug)
+        except f.Invalid as exc:
+            reader.error(at, f"{key}: '{name}' gives the URL name {exc}")
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"'})
