@@ -273,7 +273,7 @@ def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.
         try:
             result = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (OverflowError, OSError) as exc:
-            raise ValueError(f"SOURCE_DATE_EPOCH {epoch} is out of range") from exc
+            raise ValueError(f"{epoch} is out of range") from exc
     else:
         result = dt.datetime.now(dt.UTC)
     if not 1900 <= result.year <= 2200:

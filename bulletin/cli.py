@@ -120,8 +120,10 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--site {options.site}: no such folder")
     try:
         now = builder.resolve_now(options.now)
-    except ValueError:
-        parser.error(f"--now {options.now!r} (or SOURCE_DATE_EPOCH) is not an ISO 8601 date-time")
+    except ValueError as exc:
+        if options.now:
+            parser.error(f"--now {options.now!r} is not an ISO 8601 date or date-time ({exc})")
+        parser.error(f"SOURCE_DATE_EPOCH must be whole seconds since 1970 ({exc})")
     if options.base_url is not None and not HTTP_URL.fullmatch(options.base_url):
         parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
     if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):

@@ -118,7 +118,24 @@ def _colour(reader: f.Reader, at: Path, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", result):
         raise f.Invalid(f"'{result}' must be a hex colour like #c62828 (put it in quotes)")
+    ratio = contrast_with_white(result)
+    if ratio < 4.5:  # the level's label is white text on this colour (SPEC §6: WCAG 2.2 AA)
+        raise f.Invalid(
+            f"{result} gives white text a contrast of {ratio:.2f}:1; WCAG AA needs 4.5:1, use a darker colour"
+        )
     return result.lower()
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of white text on ``colour`` (#rrggbb)."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
 
 
 def _relative_dir(reader: f.Reader, at: Path, value: Any) -> str:

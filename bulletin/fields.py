@@ -154,11 +154,11 @@ def text(reader: Reader, at: Path, value: Any) -> str:
         if match := _INVISIBLE.search(value):
             reader.warning(at, f"{_name(at)}: contains the invisible character U+{ord(match.group()):04X}")
         return value.strip()
+    if value is None:
+        raise Invalid("is empty; give a value or remove the key")
     if at in reader.doc.retyped:
         written, became = reader.doc.retyped[at]
         raise Invalid(f'YAML read `{written}` as {became}; put it in quotes: "{written}"')
-    if value is None:
-        raise Invalid("is empty; give a value or remove the key")
     raise Invalid(f"must be text, got {_kind(value)}")
 
 
@@ -184,13 +184,16 @@ def count(reader: Reader, at: Path, value: Any) -> int:
         if math.isfinite(value) and value.is_integer():
             raise Invalid(f"must be a whole number; write {int(value)}")
         raise Invalid(f"must be a whole number, got {value}")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        raise Invalid(f"'{value}' is text (it is in quotes); write {value.strip()} without quotes")
     if isinstance(value, str) and _NUMBER_AS_TEXT.fullmatch(value.strip()) and any(c.isdigit() for c in value):
         digits = re.sub(r"\D", "", value)
         raise Invalid(f"'{value}' is text, not a number; write {digits} without separators")
     if isinstance(value, int):
         written = reader.doc.retyped.get(at, (str(value), ""))[0]
         if written.lstrip("+") != str(value):
-            raise Invalid(f"YAML read `{written}` as {value}; write the number in plain digits without a leading 0")
+            why = " (a leading 0 makes it octal)" if re.fullmatch(r"0[0-7]+", written) else ""
+            raise Invalid(f"YAML read `{written}` as {value}{why}; write it in plain digits, like {value}")
         if value < 0:
             raise Invalid(f"must not be negative, got {value}")
         if value > MAX_COUNT:
@@ -258,6 +261,8 @@ def list_of(item: Callable[[Reader, Path, Any], Any]) -> Callable[[Reader, Path,
     def convert(reader: Reader, at: Path, value: Any) -> tuple[Any, ...]:
         if value is None:
             return ()
+        if isinstance(value, str):
+            raise Invalid(f"must be a list; write [{value}] for a list of one")
         if not isinstance(value, list):
             raise Invalid(f"must be a list, got {_kind(value, reader.doc, at)}")
         items = [reader.field((*at, i), v, Field(item)) for i, v in enumerate(value)]

@@ -50,6 +50,8 @@ _BLOCKS = frozenset(
     | {"h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "details", "summary"}
 )
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_ID_ATTRIBUTES = re.compile(r'(\s(?:id|href)=")(#?)')
+MAX_BRACKET_DEPTH = 64  # Python-Markdown is quadratic in nested brackets (Python-Markdown#798)
 
 
 class MarkdownTooComplex(Exception):
@@ -61,7 +63,7 @@ class RenderedMarkdown:
     html: str
     text: str  # plain text of the whole document, paragraphs separated by blank lines
     first_paragraph: str  # plain text of the first paragraph, for default summaries
-    removed: tuple[str, ...]  # what the sanitiser took out, e.g. "<script> element"
+    removed: tuple[tuple[str, str], ...]  # what the sanitiser took out: ("<script> element", "<script")
 
 
 class MarkdownRenderer:
@@ -75,7 +77,11 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def render(self, source: str) -> RenderedMarkdown:
+    def render(self, source: str, id_prefix: str = "") -> RenderedMarkdown:
+        """Render and sanitise. ``id_prefix`` keeps heading and footnote ids of separately rendered
+        texts (body, advice) apart from each other and from the template's own ids."""
+        if _bracket_depth(source) > MAX_BRACKET_DEPTH:
+            raise MarkdownTooComplex(f"brackets [ ] are nested more than {MAX_BRACKET_DEPTH} deep")
         try:
             raw = self._md.reset().convert(source)
         except RecursionError as exc:
@@ -85,9 +91,34 @@ class MarkdownRenderer:
         else:
             removed = tuple(audit(raw))
             clean = sanitise(raw)
+        if id_prefix:
+            clean = _prefix_ids(clean, id_prefix)
         match = _FIRST_PARAGRAPH.search(clean)
         first = html_to_text(match.group(1)) if match else ""
         return RenderedMarkdown(clean, html_to_text(clean), first, removed)
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]" and depth:
+            depth -= 1
+    return deepest
+
+
+def _prefix_ids(fragment: str, prefix: str) -> str:
+    """Prefix every id and every in-page link (``href="#x"``) of a fragment."""
+
+    def replace(match: re.Match[str]) -> str:
+        attribute, hash_sign = match.group(1), match.group(2)
+        if attribute.lstrip().startswith("href"):
+            return f"{attribute}#{prefix}" if hash_sign else match.group(0)
+        return f"{attribute}{prefix}"
+
+    return _ID_ATTRIBUTES.sub(replace, fragment)
 
 
 def sanitise(fragment: str) -> str:
@@ -111,8 +142,8 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def audit(fragment: str) -> list[str]:
-    """Describe what :func:`sanitise` will remove from ``fragment``, in document order."""
+def audit(fragment: str) -> list[tuple[str, str]]:
+    """What :func:`sanitise` will remove from ``fragment``, in document order: (description, source text)."""
     parser = _Auditor()
     parser.feed(fragment)
     parser.close()
@@ -145,21 +176,22 @@ class _TextParser(HTMLParser):
 class _Auditor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
+        self.found: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.found.append(f"<{tag}> element")
+            self.found.append((f"<{tag}> element", f"<{tag}"))
             return
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
             if name not in allowed:
-                self.found.append(f"{name} attribute")
+                self.found.append((f"{name} attribute", name))
             elif name in ("href", "src", "cite") and value and not _safe_url(value):
-                self.found.append(f"{_scheme(value)}: link")
+                scheme = _scheme(value)
+                self.found.append((f"{scheme}: link", f"{scheme}:"))
 
     def handle_comment(self, data: str) -> None:
-        self.found.append("HTML comment")
+        self.found.append(("HTML comment", "<!--"))
 
 
 def _scheme(url: str) -> str:

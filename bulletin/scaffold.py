@@ -14,7 +14,7 @@ TEMPLATE = """\
 ---
 # The headline, shown on the page, in feeds and as the CAP headline (keep it under 140 characters).
 title: {title}
-# When the briefing was issued. Without an offset (+01:00) the time is in {timezone}.
+# When the briefing was issued, with its offset from UTC (without one, the time is in {timezone}).
 date: {date}
 # A draft is never published; delete this line (or write false) when it is ready.
 draft: true
@@ -85,7 +85,7 @@ def new_briefing(site_root: Path, config: SiteConfig, title: str, now: dt.dateti
     levels = config.level_ids
     text = TEMPLATE.format(
         title=json.dumps(title.strip(), ensure_ascii=False),
-        date=local.replace(microsecond=0, tzinfo=None).isoformat(),
+        date=local.replace(microsecond=0).isoformat(),
         timezone=config.timezone,
         levels=", ".join(levels),
         level=level or levels[len(levels) // 2],

@@ -85,8 +85,14 @@ def load_site(
     briefings: list[Briefing] = []
     pages: list[Page] = []
     timeline_source: ParsedSource | None = None
+    person_files: dict[str, str] = {}
     for source in parsed:  # people first: briefings are checked against them
         if source.kind is Kind.PERSON:
+            stem = PurePosixPath(source.path).stem
+            if stem in person_files:
+                problems.error(source.path, 1, f"person '{stem}' is also defined by {person_files[stem]}; keep one")
+                continue
+            person_files[stem] = source.path
             person = read_person(source, problems)
             if person:
                 people[person.id] = person
@@ -257,7 +263,7 @@ def _check_levels_against_timeline(
 def derive_timeline(briefings: tuple[Briefing, ...]) -> tuple[LevelChange, ...]:
     """Without threat-levels.yaml: the level changes as the briefings record them, oldest first."""
     changes: list[LevelChange] = []
-    for briefing in sorted(briefings, key=lambda b: b.date.at):
+    for briefing in sorted(briefings, key=lambda b: (b.date.at, b.slug)):
         if briefing.threat_level and (not changes or changes[-1].level != briefing.threat_level):
             changes.append(LevelChange(briefing.threat_level, briefing.date, f"Recorded in “{briefing.title}”."))
     return tuple(changes)

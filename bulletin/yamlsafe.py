@@ -131,6 +131,14 @@ class _Builder:
         self.constructor = SafeConstructor()
         self.problems: list[Problem] = []
 
+    def nearest_key_line(self, path: Path) -> int | None:
+        """The line of the closest key at or above ``path`` (aliases share their anchor's node and line)."""
+        while path:
+            if path in self.doc.key_lines:
+                return self.doc.key_lines[path]
+            path = path[:-1]
+        return None
+
     def fail(self, line: int, message: str) -> Unreadable:
         self.problems.append(Problem(self.path, line, Severity.ERROR, message))
         return UNREADABLE
@@ -140,7 +148,7 @@ class _Builder:
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         if id(node) in self.seen:
-            line = self.doc.key_lines.get(path) or self.line(node)
+            line = self.nearest_key_line(path) or self.line(node)
             return self.fail(line, "YAML aliases (*name) are not allowed; repeat the value instead")
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
@@ -164,10 +172,11 @@ class _Builder:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            name = ".".join(str(p) for p in path) + ": " if path else ""
             if node.tag == _STD + "timestamp":
                 reason = str(exc) if "range" in str(exc) else "not a valid date, time or offset"
-                return self.fail(self.line(node), f"'{node.value}' is not a real date: {reason}")
-            return self.fail(self.line(node), f"cannot read '{node.value}': {exc}")
+                return self.fail(self.line(node), f"{name}'{node.value}' is not a real date: {reason}")
+            return self.fail(self.line(node), f"{name}cannot read '{node.value}': {exc}")
         if not node.style and node.tag != _STD + "str" and node.value != "":
             self.doc.retyped[path] = (node.value, f"{_TYPE_NAMES.get(node.tag, 'a')} {_describe(value)}")
         return value

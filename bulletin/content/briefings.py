@@ -88,7 +88,11 @@ def read_briefing(
     officers = _officers(reader, values.get("officers"))
     quotes = tuple(Quote(**q) for q in values.get("quotes", ()))
     spokespeople = values.get("spokespeople", ())
-    _check_people_lists(reader, spokespeople, quotes, body.text, person_ids)
+    quote_texts = [
+        parsed.fields_markdown[f"quotes.{i}"].text if f"quotes.{i}" in parsed.fields_markdown else q.text
+        for i, q in enumerate(quotes)
+    ]
+    _check_people_lists(reader, spokespeople, quotes, quote_texts, body.text, person_ids)
     _check_tags(reader, values.get("tags", ()), "tags")
     if "region" in values:
         _check_tags(reader, (values["region"],), "region")
@@ -100,6 +104,8 @@ def read_briefing(
                 reader.error(("updates", index, "date"), "update is dated before the briefing's date")
         if "expires" in values and values["expires"].at <= date.at:
             reader.error(("expires",), "expires must be after the briefing's date")
+        if "expires" in values and "publish_at" in values and values["publish_at"].at >= values["expires"].at:
+            reader.error(("publish_at",), "publish_at is not before expires, so the briefing would never be listed")
     alert_values = values.get("alert", {})
     advice = parsed.fields_markdown.get("advice")
     if reader.failures or parsed.failed or date is None:
@@ -166,7 +172,12 @@ def _officers(reader: f.Reader, values: dict[str, Any] | None) -> Officers | Non
 
 
 def _check_people_lists(
-    reader: f.Reader, spokespeople: tuple[str, ...], quotes: tuple[Quote, ...], body: str, person_ids: Collection[str]
+    reader: f.Reader,
+    spokespeople: tuple[str, ...],
+    quotes: tuple[Quote, ...],
+    quote_texts: list[str],
+    body: str,
+    person_ids: Collection[str],
 ) -> None:
     for index, person_id in enumerate(spokespeople):
         if person_id not in person_ids:
@@ -180,7 +191,7 @@ def _check_people_lists(
         if quote.by not in listed:
             hint = f.did_you_mean_hint(quote.by, spokespeople)
             reader.error(("quotes", index, "by"), f"quote by '{quote.by}' who is not in spokespeople{hint}")
-        elif normalise_quote(quote.text) not in normal_body:
+        elif normalise_quote(quote_texts[index]) not in normal_body:
             reader.warning(("quotes", index, "text"), f"quote by '{quote.by}' does not appear in the body")
 
 

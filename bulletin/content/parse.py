@@ -7,6 +7,9 @@ rendering, about 90% of the cost of a briefing, happens here.
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -58,7 +61,7 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
             return ParsedSource(kind, path, None, None, 1, {}, tuple(problems))
         doc, found = load_yaml(split.front_matter, path, split.front_matter_line)
         body_line = split.body_line
-        body = _render(renderer, split.body, path, body_line, problems)
+        body = _render(renderer, split.body, path, body_line, problems, prefix="body-")
     else:
         doc, found = load_yaml(text, path)
     problems.extend(found)
@@ -67,42 +70,52 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
         for key in _MARKDOWN_KEYS.get(kind, ()):
             value = doc.value.get(key)
             if isinstance(value, str):
-                result = _render(renderer, value, path, doc.line((key,)), problems)
+                line = doc.line((key,)) + (1 if _is_block_scalar(text, doc.line((key,))) else 0)
+                result = _render(renderer, value, path, line, problems, prefix=f"{key}-")
                 if result is not None:
                     rendered[key] = result
+        quotes = doc.value.get("quotes") if kind is Kind.BRIEFING else None
+        for index, quote in enumerate(quotes if isinstance(quotes, list) else ()):
+            if isinstance(quote, dict) and isinstance(quote.get("text"), str):
+                # Quotes are compared with the body as the reader sees both: after Markdown.
+                with contextlib.suppress(MarkdownTooComplex):
+                    rendered[f"quotes.{index}"] = renderer.render(quote["text"])
     return ParsedSource(kind, path, doc, body, body_line, rendered, tuple(problems))
 
 
+def _is_block_scalar(text: str, line: int) -> bool:
+    """Whether the value starting on file ``line`` is a ``|`` or ``>`` block, whose text starts a line later."""
+    lines = text.split("\n")
+    return 0 < line <= len(lines) and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", lines[line - 1]) is not None
+
+
 def _render(
-    renderer: MarkdownRenderer, text: str, path: str, line: int, problems: list[Problem]
+    renderer: MarkdownRenderer, text: str, path: str, line: int, problems: list[Problem], prefix: str = ""
 ) -> RenderedMarkdown | None:
     try:
-        result = renderer.render(text)
+        result = renderer.render(text, id_prefix=prefix)
     except MarkdownTooComplex as exc:
         problems.append(Problem(path, line, Severity.ERROR, str(exc)))
         return None
     if result.removed:
-        lines = text.split("\n")
-        first = _first_line_with(lines, result.removed)
+        first = _first_line_with(text.split("\n"), [needle for _, needle in result.removed])
+        what = ", ".join(description for description, _ in result.removed)
         problems.append(
             Problem(
                 path,
                 line + first,
                 Severity.WARNING,
-                f"unsafe HTML removed: {', '.join(result.removed)} (raw HTML is sanitised unless allow_raw_html: true)",
+                f"unsafe HTML removed: {what} (raw HTML is sanitised unless allow_raw_html: true)",
             )
         )
     return result
 
 
-def _first_line_with(lines: list[str], removed: tuple[str, ...]) -> int:
-    """Index of the first source line that mentions something the sanitiser removed."""
-    needles = []
-    for item in removed:
-        word = item.split()[0].strip("<>:")
-        needles.append(word.lower())
+def _first_line_with(lines: list[str], needles: list[str]) -> int:
+    """Index of the first source line holding something the sanitiser removed (0 if none is found)."""
+    wanted = [n.lower() for n in needles if n]
     for index, line in enumerate(lines):
-        lowered = line.lower()
-        if any(needle and needle in lowered for needle in needles):
+        lowered = html.unescape(line).lower()  # `javascript&#58;` is found as `javascript:`
+        if any(needle in lowered for needle in wanted):
             return index
     return 0
