@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import fields as f
 from .errors import Problems, Severity
 from .sourcefile import decode
-from .yamlsafe import Path, load_yaml
+from .yamlsafe import KeyPath, load_yaml
 
 CONFIG_FILE = "site.yaml"
 
@@ -96,14 +96,14 @@ UK_SCALE: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-def _language(reader: f.Reader, at: Path, value: Any) -> str:
+def _language(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", result):
         raise f.Invalid(f"'{result}' is not a BCP 47 language tag such as en, en-GB or cy")
     return result
 
 
-def _timezone(reader: f.Reader, at: Path, value: Any) -> str:
+def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     try:
         ZoneInfo(result)
@@ -112,7 +112,7 @@ def _timezone(reader: f.Reader, at: Path, value: Any) -> str:
     return result
 
 
-def _colour(reader: f.Reader, at: Path, value: Any) -> str:
+def _colour(reader: f.Reader, at: KeyPath, value: Any) -> str:
     if value is None:
         raise f.Invalid("is empty; write the colour in quotes, like '#c62828' (YAML reads # as a comment)")
     result = f.line_text(reader, at, value)
@@ -138,7 +138,7 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
-def _relative_dir(reader: f.Reader, at: Path, value: Any) -> str:
+def _relative_dir(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if "\\" in result or "\x00" in result:
         raise f.Invalid(f"'{result}' must be a folder path with '/' separators")
@@ -183,7 +183,7 @@ SCHEMA: dict[str, f.Field] = {
 }
 
 
-def load_config(site_root: FsPath, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
+def load_config(site_root: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
     """Read and check site.yaml; None when it has errors (already reported)."""
     path = site_root / CONFIG_FILE
     try:

@@ -19,9 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import Problems, did_you_mean
-from .yamlsafe import Path, Unreadable, YamlDoc
-
-did_you_mean_hint = did_you_mean
+from .yamlsafe import KeyPath, Unreadable, YamlDoc
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_COUNT = 10**9
@@ -44,7 +42,7 @@ MISSING: Any = _Missing()
 
 @dataclass(frozen=True)
 class Field:
-    convert: Callable[[Reader, Path, Any], Any]
+    convert: Callable[[Reader, KeyPath, Any], Any]
     required: bool = False
     doc: str = ""
 
@@ -61,7 +59,7 @@ class Reader:
         # built only when this did not grow while reading it, so no half-read record escapes.
         self.failures = 0
 
-    def error(self, at: Path, message: str, key: bool = False) -> None:
+    def error(self, at: KeyPath, message: str, key: bool = False) -> None:
         """Report at the line of the value (or of its key); a missing top-level key at line 1."""
         if key:
             line = self.doc.key_line(at) if at else 1
@@ -70,10 +68,10 @@ class Reader:
         self.failures += 1
         self.problems.error(self.path, line, message)
 
-    def warning(self, at: Path, message: str) -> None:
+    def warning(self, at: KeyPath, message: str) -> None:
         self.problems.warning(self.path, self.doc.line(at), message)
 
-    def field(self, at: Path, value: Any, field: Field) -> Any:
+    def field(self, at: KeyPath, value: Any, field: Field) -> Any:
         """Convert one value, or report why it cannot be and return MISSING."""
         if isinstance(value, Unreadable):
             self.failures += 1
@@ -84,7 +82,7 @@ class Reader:
             self.error(at, f"{_name(at)}: {exc}")
             return MISSING
 
-    def mapping(self, at: Path, value: Any, schema: Mapping[str, Field], what: str) -> dict[str, Any] | None:
+    def mapping(self, at: KeyPath, value: Any, schema: Mapping[str, Field], what: str) -> dict[str, Any] | None:
         """Check a mapping against ``schema``; returns the converted values that were valid."""
         if isinstance(value, Unreadable):
             self.failures += 1
@@ -109,7 +107,7 @@ class Reader:
         return result
 
 
-def _name(at: Path) -> str:
+def _name(at: KeyPath) -> str:
     """``("quotes", 0, "by")`` -> ``quotes[1].by``; a path into a top-level list starts ``entry 1``."""
     parts: list[str] = []
     for part in at:
@@ -120,7 +118,7 @@ def _name(at: Path) -> str:
     return "".join(parts).rstrip(": ") or "document"
 
 
-def _kind(value: Any, doc: YamlDoc | None = None, at: Path = ()) -> str:
+def _kind(value: Any, doc: YamlDoc | None = None, at: KeyPath = ()) -> str:
     if doc is not None and at in doc.retyped:
         written, became = doc.retyped[at]
         return f"{became} (YAML read `{written}` that way)"
@@ -144,7 +142,7 @@ def _kind(value: Any, doc: YamlDoc | None = None, at: Path = ()) -> str:
 # Converters ---------------------------------------------------------------------------
 
 
-def text(reader: Reader, at: Path, value: Any) -> str:
+def text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Non-empty text on one or more lines; YAML 1.1 retyping gets a hint to quote."""
     if isinstance(value, str):
         if not value.strip():
@@ -162,7 +160,7 @@ def text(reader: Reader, at: Path, value: Any) -> str:
     raise Invalid(f"must be text, got {_kind(value)}")
 
 
-def line_text(reader: Reader, at: Path, value: Any) -> str:
+def line_text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Text on a single line (titles, names, labels)."""
     result = text(reader, at, value)
     if "\n" in result:
@@ -170,13 +168,13 @@ def line_text(reader: Reader, at: Path, value: Any) -> str:
     return result
 
 
-def boolean(reader: Reader, at: Path, value: Any) -> bool:
+def boolean(reader: Reader, at: KeyPath, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     raise Invalid(f"must be true or false, got {_kind(value, reader.doc, at)}")
 
 
-def count(reader: Reader, at: Path, value: Any) -> int:
+def count(reader: Reader, at: KeyPath, value: Any) -> int:
     """A whole number >= 0; ``"2,800"`` and friends get a hint to write plain digits."""
     if isinstance(value, bool):
         raise Invalid(f"must be a whole number, got {_kind(value, reader.doc, at)}")
@@ -202,14 +200,14 @@ def count(reader: Reader, at: Path, value: Any) -> int:
     raise Invalid(f"must be a whole number, got {_kind(value, reader.doc, at)}")
 
 
-def positive(reader: Reader, at: Path, value: Any) -> int:
+def positive(reader: Reader, at: KeyPath, value: Any) -> int:
     result = count(reader, at, value)
     if result < 1:
         raise Invalid("must be at least 1")
     return result
 
 
-def slug(reader: Reader, at: Path, value: Any) -> str:
+def slug(reader: Reader, at: KeyPath, value: Any) -> str:
     result = line_text(reader, at, value)
     if not SLUG.fullmatch(result):
         raise Invalid(f"'{result}' may contain only a-z, 0-9 and single '-' between them")
@@ -220,7 +218,7 @@ def slug(reader: Reader, at: Path, value: Any) -> str:
 HTTP_URL = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
 
 
-def url(reader: Reader, at: Path, value: Any) -> str:
+def url(reader: Reader, at: KeyPath, value: Any) -> str:
     """An absolute http(s) URL."""
     result = line_text(reader, at, value)
     if not HTTP_URL.fullmatch(result):
@@ -228,7 +226,7 @@ def url(reader: Reader, at: Path, value: Any) -> str:
     return result
 
 
-def link(reader: Reader, at: Path, value: Any) -> str:
+def link(reader: Reader, at: KeyPath, value: Any) -> str:
     """A link target for navigation: an http(s) or mailto URL, or a site path like /about/."""
     result = line_text(reader, at, value)
     if result.startswith("/") and not result.startswith("//"):
@@ -240,14 +238,14 @@ def link(reader: Reader, at: Path, value: Any) -> str:
     raise Invalid(f"'{result}' must be a site path starting with '/' or an http(s):// or mailto: URL")
 
 
-def free(reader: Reader, at: Path, value: Any) -> dict[str, Any]:
+def free(reader: Reader, at: KeyPath, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Invalid(f"must be a mapping, got {_kind(value, reader.doc, at)}")
     return value
 
 
-def one_of(*choices: str) -> Callable[[Reader, Path, Any], str]:
-    def convert(reader: Reader, at: Path, value: Any) -> str:
+def one_of(*choices: str) -> Callable[[Reader, KeyPath, Any], str]:
+    def convert(reader: Reader, at: KeyPath, value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid(f"must be one of {', '.join(choices)}, got {_kind(value, reader.doc, at)}")
         if value not in choices:
@@ -257,8 +255,8 @@ def one_of(*choices: str) -> Callable[[Reader, Path, Any], str]:
     return convert
 
 
-def list_of(item: Callable[[Reader, Path, Any], Any]) -> Callable[[Reader, Path, Any], tuple[Any, ...]]:
-    def convert(reader: Reader, at: Path, value: Any) -> tuple[Any, ...]:
+def list_of(item: Callable[[Reader, KeyPath, Any], Any]) -> Callable[[Reader, KeyPath, Any], tuple[Any, ...]]:
+    def convert(reader: Reader, at: KeyPath, value: Any) -> tuple[Any, ...]:
         if value is None:
             return ()
         if isinstance(value, str):
@@ -273,10 +271,10 @@ def list_of(item: Callable[[Reader, Path, Any], Any]) -> Callable[[Reader, Path,
     return convert
 
 
-def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, Path, Any], dict[str, Any]]:
+def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, KeyPath, Any], dict[str, Any]]:
     """A nested mapping with its own schema; invalid members are reported, not returned."""
 
-    def convert(reader: Reader, at: Path, value: Any) -> dict[str, Any]:
+    def convert(reader: Reader, at: KeyPath, value: Any) -> dict[str, Any]:
         before = reader.failures
         result = reader.mapping(at, value, schema, what)
         if result is None or reader.failures > before:
@@ -286,7 +284,7 @@ def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, Path, An
     return convert
 
 
-def moment(reader: Reader, at: Path, value: Any) -> Moment:
+def moment(reader: Reader, at: KeyPath, value: Any) -> Moment:
     """An ISO 8601 date or date-time; without an offset it is in the site's time zone."""
     tz = reader.tz or ZoneInfo("UTC")
     if isinstance(value, str):

@@ -24,7 +24,6 @@ _IGNORED = re.compile(
 # Top-level paths the engine writes; a page from content/pages/ may not take them.
 RESERVED_SLUGS = frozenset(
     {"briefings", "tags", "regions", "people", "threat-level", "deployments", "archive", "search", "css", "js"}
-    | {"feed.xml", "feed.json", "alerts.xml", "sitemap.xml", "robots.txt", "404.html", "index.html"}
 )
 
 
@@ -62,16 +61,10 @@ def relative_url(from_url: str, to_url: str) -> str:
     """A link from one site path to another that works under any prefix: ``/a/b/`` -> ``/c/`` is ``../../c/``."""
     if not to_url.startswith("/"):
         return to_url
-    base = [p for p in from_url.split("/")[1:-1]]
-    target_parts = to_url.split("/")[1:]
+    base = from_url.split("/")[1:-1]  # the folders of the page doing the linking
+    target = to_url.split("/")[1:]
     common = 0
-    while common < len(base) and common < len(target_parts) - 1 and base[common] == target_parts[common]:
+    while common < len(base) and common < len(target) - 1 and base[common] == target[common]:
         common += 1
-    up = [".."] * (len(base) - common)
-    rest = target_parts[common:]
-    result = "/".join(up + rest)
-    if not result:
-        return "./"
-    if not up and rest and rest[0] == "":
-        return "./"
-    return result if up else (result or "./")
+    result = "/".join([".."] * (len(base) - common) + target[common:])
+    return result or "./"

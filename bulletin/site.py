@@ -47,7 +47,6 @@ class Site:
     people: dict[str, Person]
     pages: tuple[Page, ...]
     timeline: tuple[LevelChange, ...]  # oldest first
-    timeline_from_file: bool
     on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked)
     listed: tuple[Briefing, ...]  # briefings in listings and feeds: on pages and not expired
 
@@ -132,7 +131,6 @@ def load_site(
         people=dict(sorted(people.items())),
         pages=tuple(sorted(pages, key=lambda p: p.slug)),
         timeline=timeline,
-        timeline_from_file=timeline_source is not None,
         on_pages=on_pages,
         listed=listed,
     )

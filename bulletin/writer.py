@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import os
 import secrets
 import shutil
@@ -39,22 +40,21 @@ class Release:
     def __init__(self, output: Path) -> None:
         self.output = output
         self.parent = output.parent
-        self.prefix = f".{output.name}.tmp-{os.getpid()}-"
-        self.folder = self.parent / (self.prefix + secrets.token_hex(4))
-        self.written = 0
+        self.folder = self.parent / f".{output.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        self.folder.mkdir()
+        # Held while this build runs: the next build knows a folder whose lock it can take is a leftover.
+        self._hold = _hold_folder(self.folder)
 
     def write(self, relative: PurePosixPath, data: bytes) -> None:
         target = safe_join(self.folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
             handle.write(data)
-        self.written += 1
 
     def copy(self, relative: PurePosixPath, source: Path) -> None:
         target = safe_join(self.folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-        self.written += 1
 
     def commit(self) -> None:
         (self.folder / MARKER).write_bytes(_MARKER_TEXT)
@@ -76,6 +76,11 @@ class Release:
     def abort(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def close(self) -> None:
+        if self._hold is not None:
+            os.close(self._hold)
+            self._hold = None
+
 
 @contextlib.contextmanager
 def release(output: Path) -> Iterator[Release]:
@@ -84,12 +89,12 @@ def release(output: Path) -> Iterator[Release]:
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(output)
     rel = Release(output)
-    rel.folder.mkdir()
     try:
         yield rel
     finally:
         if rel.folder.exists():
             rel.abort()
+        rel.close()
 
 
 def check_output_folder(output: Path) -> None:
@@ -117,33 +122,42 @@ def _check_replaceable(output: Path) -> None:
 def remove_leftovers(output: Path) -> None:
     """Remove temporary folders of builds that were killed, and finish a swap cut in half."""
     parent = output.parent
-    name = output.name
-    with _lock(parent / f".{name}.lock"):
-        for entry in sorted(parent.glob(f".{name}.old-*")):
+    pattern = glob.escape(f".{output.name}")
+    with _lock(parent / f".{output.name}.lock"):
+        for entry in sorted(parent.glob(f"{pattern}.old-*")):
             if not output.exists() and (entry / MARKER).is_file():
                 os.rename(entry, output)  # a fallback swap was cut between its two renames
-            elif _owner_gone(entry.name):
+            else:
                 shutil.rmtree(entry, ignore_errors=True)
-        for entry in parent.glob(f".{name}.tmp-*"):
-            if _owner_gone(entry.name):
+        for entry in sorted(parent.glob(f"{pattern}.tmp-*")):
+            if _abandoned(entry):
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _owner_gone(folder_name: str) -> bool:
-    """True when the process that made a temporary folder no longer runs."""
-    try:
-        pid = int(folder_name.rsplit("-", 2)[-2])
-    except (ValueError, IndexError):
-        return True
-    if pid == os.getpid():
+def _hold_folder(folder: Path) -> int | None:
+    """Lock ``folder`` for as long as the returned descriptor stays open."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _abandoned(folder: Path) -> bool:
+    """True when no running build holds ``folder`` (its builder was killed)."""
+    if fcntl is None:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
         return False
-    return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -32,7 +32,7 @@ _TYPE_NAMES = {
     _STD + "timestamp": "the date",
 }
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 @dataclass
@@ -40,13 +40,13 @@ class YamlDoc:
     """Loaded YAML: the value, and the file line of every key and value in it."""
 
     value: Any
-    value_lines: dict[Path, int] = field(default_factory=dict)
-    key_lines: dict[Path, int] = field(default_factory=dict)
+    value_lines: dict[KeyPath, int] = field(default_factory=dict)
+    key_lines: dict[KeyPath, int] = field(default_factory=dict)
     # Plain (unquoted) scalars that YAML 1.1 read as something other than text:
     # path -> (the text as written, what it became), for "quote it" hints.
-    retyped: dict[Path, tuple[str, str]] = field(default_factory=dict)
+    retyped: dict[KeyPath, tuple[str, str]] = field(default_factory=dict)
 
-    def line(self, path: Path) -> int:
+    def line(self, path: KeyPath) -> int:
         """The line of the value at ``path``, else of its key, else of the nearest parent."""
         while True:
             if path in self.value_lines:
@@ -57,7 +57,7 @@ class YamlDoc:
                 return 1
             path = path[:-1]
 
-    def key_line(self, path: Path) -> int:
+    def key_line(self, path: KeyPath) -> int:
         return self.key_lines.get(path) or self.line(path)
 
 
@@ -131,7 +131,7 @@ class _Builder:
         self.constructor = SafeConstructor()
         self.problems: list[Problem] = []
 
-    def nearest_key_line(self, path: Path) -> int | None:
+    def nearest_key_line(self, path: KeyPath) -> int | None:
         """The line of the closest key at or above ``path`` (aliases share their anchor's node and line)."""
         while path:
             if path in self.doc.key_lines:
@@ -146,7 +146,7 @@ class _Builder:
     def line(self, node: Node) -> int:
         return self.offset + node.start_mark.line + 1
 
-    def build(self, node: Node, path: Path, depth: int) -> Any:
+    def build(self, node: Node, path: KeyPath, depth: int) -> Any:
         if id(node) in self.seen:
             line = self.nearest_key_line(path) or self.line(node)
             return self.fail(line, "YAML aliases (*name) are not allowed; repeat the value instead")
@@ -166,7 +166,7 @@ class _Builder:
             return self.mapping(node, path, depth)
         return self.fail(self.line(node), "unsupported YAML node")
 
-    def scalar(self, node: ScalarNode, path: Path) -> Any:
+    def scalar(self, node: ScalarNode, path: KeyPath) -> Any:
         if node.tag not in _SCALAR_TAGS:
             return self.fail(self.line(node), f"YAML tag {_show_tag(node.tag)} is not allowed")
         try:
@@ -181,7 +181,7 @@ class _Builder:
             self.doc.retyped[path] = (node.value, f"{_TYPE_NAMES.get(node.tag, 'a')} {_describe(value)}")
         return value
 
-    def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def mapping(self, node: MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:

@@ -9,8 +9,8 @@ from typing import Any
 
 from .. import fields as f
 from ..config import SiteConfig
-from ..errors import Problems
-from ..yamlsafe import Path
+from ..errors import Problems, did_you_mean
+from ..yamlsafe import KeyPath
 from .model import Alert, Briefing, Officers, Quote, Source, Update
 from .parse import ParsedSource
 
@@ -35,7 +35,7 @@ _ALERT = {
 _alert_record = f.record(_ALERT, "alert")
 
 
-def _alert(reader: f.Reader, at: Path, value: Any) -> dict[str, Any] | None:
+def _alert(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any] | None:
     if value is False:
         return None
     if isinstance(value, dict):
@@ -153,7 +153,7 @@ def _officers(reader: f.Reader, values: dict[str, Any] | None) -> Officers | Non
     if values is None:
         return None
     officers = Officers(**values)
-    at: Path = ("officers",)
+    at: KeyPath = ("officers",)
     if officers.added is not None and officers.total is not None and officers.total < officers.added:
         reader.error(
             (*at, "total"), f"officers.total ({officers.total}) is less than officers.added ({officers.added})"
@@ -181,7 +181,7 @@ def _check_people_lists(
 ) -> None:
     for index, person_id in enumerate(spokespeople):
         if person_id not in person_ids:
-            hint = f.did_you_mean_hint(person_id, sorted(person_ids))
+            hint = did_you_mean(person_id, sorted(person_ids))
             reader.error(
                 ("spokespeople", index), f"unknown person '{person_id}': no content/people/{person_id}.yaml{hint}"
             )
@@ -189,7 +189,7 @@ def _check_people_lists(
     normal_body = normalise_quote(body)
     for index, quote in enumerate(quotes):
         if quote.by not in listed:
-            hint = f.did_you_mean_hint(quote.by, spokespeople)
+            hint = did_you_mean(quote.by, spokespeople)
             reader.error(("quotes", index, "by"), f"quote by '{quote.by}' who is not in spokespeople{hint}")
         elif normalise_quote(quote_texts[index]) not in normal_body:
             reader.warning(("quotes", index, "text"), f"quote by '{quote.by}' does not appear in the body")
@@ -197,7 +197,7 @@ def _check_people_lists(
 
 def _check_tags(reader: f.Reader, names: tuple[str, ...], key: str) -> None:
     for index, name in enumerate(names):
-        at: Path = (key, index) if key == "tags" else (key,)
+        at: KeyPath = (key, index) if key == "tags" else (key,)
         slug = f.slugify(name)
         if not slug:
             reader.error(at, f"{key}: '{name}' has no letters a-z or digits 0-9 to make a URL from")

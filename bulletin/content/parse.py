@@ -36,7 +36,6 @@ class ParsedSource:
     path: str
     doc: YamlDoc | None
     body: RenderedMarkdown | None
-    body_line: int
     fields_markdown: dict[str, RenderedMarkdown]
     problems: tuple[Problem, ...]
 
@@ -51,17 +50,15 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
     text, found = decode(data, path)
     problems.extend(found)
     if text is None:
-        return ParsedSource(kind, path, None, None, 1, {}, tuple(problems))
+        return ParsedSource(kind, path, None, None, {}, tuple(problems))
     body: RenderedMarkdown | None = None
-    body_line = 1
     if kind in (Kind.BRIEFING, Kind.PAGE):
         split, found = split_front_matter(text, path)
         problems.extend(found)
         if split is None:
-            return ParsedSource(kind, path, None, None, 1, {}, tuple(problems))
+            return ParsedSource(kind, path, None, None, {}, tuple(problems))
         doc, found = load_yaml(split.front_matter, path, split.front_matter_line)
-        body_line = split.body_line
-        body = _render(renderer, split.body, path, body_line, problems, prefix="body-")
+        body = _render(renderer, split.body, path, split.body_line, problems, prefix="body-")
     else:
         doc, found = load_yaml(text, path)
     problems.extend(found)
@@ -80,7 +77,7 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
                 # Quotes are compared with the body as the reader sees both: after Markdown.
                 with contextlib.suppress(MarkdownTooComplex):
                     rendered[f"quotes.{index}"] = renderer.render(quote["text"])
-    return ParsedSource(kind, path, doc, body, body_line, rendered, tuple(problems))
+    return ParsedSource(kind, path, doc, body, rendered, tuple(problems))
 
 
 def _is_block_scalar(text: str, line: int) -> bool:
