@@ -155,12 +155,17 @@ def iso(value: Moment | dt.datetime) -> str:
 def _url(context: Any, target: str) -> Markup | str:
     """A link to a site path, relative to the page being rendered.
 
-    Pages served at unknown addresses (the 404 page) get links from the base URL's path instead.
+    Folder links name their ``index.html``, so the site works opened from disk as well as served
+    under any path. Pages served at unknown addresses (the 404 page) get links from the base URL's
+    path instead.
     """
     if context.get("absolute_links"):
         base_path = urlsplit(context["site"].base_url).path or "/"
         return base_path.rstrip("/") + target if target.startswith("/") else target
-    return relative_url(context["page_url"], target)
+    link = relative_url(context["page_url"], target)
+    if target.startswith("/") and link.endswith("/"):
+        return "index.html" if link == "./" else link + "index.html"
+    return link
 
 
 def _as_error(problem: Problem) -> BulletinError:

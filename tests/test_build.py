@@ -63,7 +63,7 @@ def test_briefing_page_shows_facts_quotes_advice_updates(site: SiteDir) -> None:
     assert "2,800" in html and "2,200" in html and "600" in html
     assert '<time datetime="2016-08-03T10:00:00+01:00">' in html  # Europe/London summer time, not UTC
     assert "We will run towards the danger" in html
-    assert 'href="../../people/jane-doe/"' in html
+    assert 'href="../../people/jane-doe/index.html"' in html
     assert "<strong>alert</strong>" in html  # advice is Markdown
     assert "Added advice." in html
     assert 'href="https://example.org/report"' in html
@@ -82,7 +82,7 @@ def test_listing_is_paginated_newest_first(site: SiteDir) -> None:
     second = read(site, "briefings/page/2/index.html")
     assert first.index("Routine awareness week") < first.index("Threat level raised to critical")
     assert "More patrols in the city" in second and "More patrols in the city" not in first
-    assert 'href="page/2/"' in first and 'href="../../"' in second
+    assert 'href="page/2/index.html"' in first and 'href="../../index.html"' in second
 
 
 def test_stale_pages_of_deleted_briefings_disappear(site: SiteDir) -> None:
