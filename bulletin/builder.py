@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import BulletinError, Problems
+from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .paths import UnsafePath, is_ignored_name, output_file
 from .render import THEME_ROOT, Renderer
@@ -87,7 +88,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         if problems.has_errors(options.strict):
             return result
         rendering = time.perf_counter()
-        pages = render_pages(site, renderer, reporter, problems)
+        views = ViewBuilder(site)
+        pages = render_pages(site, views, renderer, reporter, problems)
+        pages.update(data_files(site, views))
         reporter.detail(f"rendered {len(pages)} pages in {time.perf_counter() - rendering:.2f} s")
         static = collect_static(site.root, problems)
         check_collisions(pages, static, problems)
@@ -152,8 +155,9 @@ def _renderer(site: Site) -> Renderer:
     return Renderer(site.root, config.language, globals_)
 
 
-def render_pages(site: Site, renderer: Renderer, reporter: Reporter, problems: Problems) -> dict[PurePosixPath, bytes]:
-    views = ViewBuilder(site)
+def render_pages(
+    site: Site, views: ViewBuilder, renderer: Renderer, reporter: Reporter, problems: Problems
+) -> dict[PurePosixPath, bytes]:
     specs: list[PageSpec] = list(plan_pages(site, views))
     pages: dict[PurePosixPath, bytes] = {}
     sources: dict[str, str] = {}

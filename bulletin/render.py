@@ -72,7 +72,11 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            date=self.format_date, datetime=self.format_datetime, iso=iso, number=self.format_number
+            date=self.format_date,
+            datetime=self.format_datetime,
+            month=self.format_month,
+            iso=iso,
+            number=self.format_number,
         )
         self.env.globals.update(globals_)
         self.env.globals["url"] = _url
@@ -132,6 +136,11 @@ class Renderer:
         if self.language.lower() == "en-us":
             return f"{months[at.month - 1]} {at.day}, {at.year}"
         return f"{at.day} {months[at.month - 1]} {at.year}"
+
+    def format_month(self, value: Moment | dt.datetime) -> str:
+        at = value.at if isinstance(value, Moment) else value
+        months = MONTHS.get(self.language.split("-")[0], MONTHS["en"])
+        return f"{months[at.month - 1]} {at.year}"
 
     def format_datetime(self, value: Moment | dt.datetime) -> str:
         if isinstance(value, Moment) and value.date_only:

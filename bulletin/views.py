@@ -169,7 +169,12 @@ class ViewBuilder:
         )
 
     def listed(self) -> list[BriefingView]:
+        """Briefings in listings and feeds, newest first."""
         return [self.briefings[b.slug] for b in self.site.listed]
+
+    def on_pages(self) -> list[BriefingView]:
+        """Every briefing with a page, expired ones included, newest first."""
+        return [self.briefings[b.slug] for b in self.site.on_pages]
 
     def taxonomy(self, kind: str) -> list[Taxonomy]:
         """Every tag or region of a briefing with a page, listing its listed briefings; sorted by name.

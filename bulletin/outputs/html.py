@@ -8,6 +8,7 @@ from typing import Any
 
 from ..site import Site
 from ..views import Link, Taxonomy, ViewBuilder
+from .sections import archive, deployment_chart
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
         context = {"person": person, "quotes": quotes_by[person.id], "briefings": briefings_by[person.id]}
         yield PageSpec(person.url, "person.html", context, f"person '{person.id}'")
     yield PageSpec("/threat-level/", "threat-level.html", {}, "the threat-level page")
+    published = views.on_pages()
+    yield PageSpec("/deployments/", "deployments.html", {"chart": deployment_chart(published)}, "the deployments page")
+    yield PageSpec("/archive/", "archive.html", {"years": archive(published)}, "the archive")
+    yield PageSpec("/search/", "search.html", {}, "the search page")
     for page in site.pages:
         view = views.page(page)
         yield PageSpec(view.url, "page.html", {"page": view}, page.path)
