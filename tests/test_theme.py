@@ -141,7 +141,7 @@ def test_chart_has_one_point_per_briefing_with_officer_numbers(public: Path) -> 
         if "<dt>Officers in total</dt>" in p.read_text(encoding="utf-8")
     ]
     assert len(points) == len(pages_with_totals) > 0
-    rows = re.findall(r"<tr>\s*<td><time", html)
+    rows = re.findall(r"<tr>\s*<td data-label=\"Date\"><time", html)
     assert len(rows) == len(points)
     assert 'role="img"' in html and '<title id="chart-title">' in html
 

@@ -11,7 +11,7 @@ from ..fields import Moment
 from ..views import BriefingView
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 76, 24, 20, 44  # room for the axis labels
 
 
 @dataclass(frozen=True)
