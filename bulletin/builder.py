@@ -7,19 +7,22 @@ rendered; then the whole site is written beside the output and swapped in at onc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import BulletinError, Problems
+from .outputs.cap import keep_published
 from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
+from .outputs.structured import news_article
 from .paths import UnsafePath, is_ignored_name, output_file
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
 from .views import LevelView, ViewBuilder
-from .writer import release
+from .writer import MARKER, release
 
 
 class Reporter:
@@ -90,7 +93,11 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         rendering = time.perf_counter()
         views = ViewBuilder(site)
         pages = render_pages(site, views, renderer, reporter, problems)
-        pages.update(data_files(site, views))
+        html_count = len(pages)
+        machine = data_files(site, views, list(pages), problems)
+        pages.update(machine.files)
+        if write and (output / MARKER).is_file():
+            keep_published(pages, output, problems)
         reporter.detail(f"rendered {len(pages)} pages in {time.perf_counter() - rendering:.2f} s")
         static = collect_static(site.root, problems)
         check_collisions(pages, static, problems)
@@ -98,7 +105,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             return result
         if not write:
             result.ok = True
-            result.pages = len(pages)
+            result.pages = html_count
             return result
         writing = time.perf_counter()
         with release(output) as rel:
@@ -109,10 +116,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             rel.commit()
         reporter.detail(f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s")
         result.ok = True
-        result.pages = len(pages)
+        result.pages = html_count
         result.files = len(pages) + len(static)
         result.output = output
         reporter.info(_next_change(site))
+        if machine.next_expiry:
+            when, message = machine.next_expiry
+            reporter.info(f"next CAP alert to expire: {message.path} at {when.isoformat()}; rebuild then")
     except BulletinError as exc:
         problems.extend([exc.problem])
     except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
@@ -151,6 +161,7 @@ def _renderer(site: Site) -> Renderer:
             for c in reversed(site.timeline)
         ],
         "build_now": site.now,
+        "news_article": functools.partial(news_article, config),
     }
     return Renderer(site.root, config.language, globals_)
 

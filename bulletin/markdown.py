@@ -170,7 +170,7 @@ class _TextParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", " "))  # a line break in the source is a space in a paragraph
 
 
 class _Auditor(HTMLParser):

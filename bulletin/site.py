@@ -49,6 +49,7 @@ class Site:
     timeline: tuple[LevelChange, ...]  # oldest first
     on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked)
     listed: tuple[Briefing, ...]  # briefings in listings and feeds: on pages and not expired
+    published: tuple[Briefing, ...]  # not draft, not embargoed: what CAP alerts are made from
 
     def is_expired(self, briefing: Briefing) -> bool:
         return briefing.expires is not None and briefing.expires.at <= self.now
@@ -118,6 +119,7 @@ def load_site(
     briefings.sort(key=lambda b: (b.date.at, b.slug), reverse=True)
     on_pages = tuple(b for b in briefings if _on_pages(b, now, include_drafts))
     listed = tuple(b for b in on_pages if include_drafts or b.expires is None or b.expires.at > now)
+    published = tuple(b for b in briefings if include_drafts or _released(b, now))
     if timeline_source is not None:
         _check_levels_against_timeline(briefings, timeline, docs, problems)
     else:
@@ -132,15 +134,18 @@ def load_site(
         pages=tuple(sorted(pages, key=lambda p: p.slug)),
         timeline=timeline,
         on_pages=on_pages,
+        published=published,
         listed=listed,
     )
 
 
 def _on_pages(briefing: Briefing, now: dt.datetime, include_drafts: bool) -> bool:
     if briefing.alert is not None and briefing.alert.status in HIDDEN_STATUSES:
-        return False
-    if include_drafts:
-        return True
+        return False  # exercises and tests live only in CAP files and /alerts.xml
+    return include_drafts or _released(briefing, now)
+
+
+def _released(briefing: Briefing, now: dt.datetime) -> bool:
     embargoed = briefing.publish_at is not None and briefing.publish_at.at > now
     return not briefing.draft and not embargoed
 

@@ -81,6 +81,7 @@ class BriefingView:
     sources: tuple[Source, ...]
     expired: bool
     expires: Moment | None
+    has_alert: bool  # publishes CAP messages (alert.xml)
     draft: bool
     embargoed: bool
     extra: dict[str, Any]
@@ -163,6 +164,7 @@ class ViewBuilder:
             sources=b.sources,
             expired=site.is_expired(b),
             expires=b.expires,
+            has_alert=b.alert is not None,
             draft=b.draft,
             embargoed=b.publish_at is not None and b.publish_at.at > site.now,
             extra=b.extra,

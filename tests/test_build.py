@@ -137,7 +137,8 @@ def test_source_date_epoch_is_the_default_now(site: SiteDir, tmp_path: Path) -> 
 def test_exercise_and_test_alerts_never_appear_on_pages(site: SiteDir) -> None:
     site.briefing('title: "Drill"\ndate: 2020-01-01\nalert: {status: Exercise}', name="2020-01-01-drill.md")
     site.run("build")
-    assert not (site.public / "briefings/drill").exists()
+    assert not (site.public / "briefings/drill/index.html").exists()
+    assert (site.public / "briefings/drill/cap/0.xml").exists()  # exercises live in CAP files only
     assert all("Drill" not in p.read_text(encoding="utf-8") for p in html_pages(site.public))
 
 
