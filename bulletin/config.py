@@ -138,6 +138,13 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
+def _cap_sender(reader: f.Reader, at: KeyPath, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    if re.search(r"[\s,<&]", result):
+        raise f.Invalid(f"'{result}' may not contain spaces, commas, '<' or '&' (CAP 1.2)")
+    return result
+
+
 def _relative_dir(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if "\\" in result or "\x00" in result:
@@ -160,7 +167,7 @@ _LEVEL = {
 _ORGANISATION = {
     "name": f.Field(f.line_text, required=True),
     "url": f.Field(f.url),
-    "cap_sender": f.Field(f.line_text, doc="the CAP <sender>, e.g. an e-mail address"),
+    "cap_sender": f.Field(_cap_sender, doc="the CAP <sender>, e.g. an e-mail address"),
     "contact": f.Field(f.line_text, doc="the CAP <contact>, e.g. a phone line for the public"),
 }
 _MENU_ITEM = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.link, required=True)}

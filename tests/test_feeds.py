@@ -218,3 +218,20 @@ def test_long_headline_is_a_warning(site: SiteDir) -> None:
     result = site.run("check")
     assert result.code == 0
     assert f"{rel}:1: warning: title is 149 characters; CAP headlines should stay under 140" in result.err
+
+
+def test_every_machine_output_of_the_example_site_validates(tmp_path: Path, cap_schema) -> None:  # type: ignore[no-untyped-def]
+    from site_build import build_example
+
+    public = build_example(tmp_path)
+    messages = sorted(public.glob("briefings/*/cap/*.xml")) + sorted(public.glob("briefings/*/alert.xml"))
+    assert len(messages) > 10
+    for path in messages:
+        cap_schema.validate(str(path))
+    xmlschema.XMLSchema(str(SCHEMAS / "sitemap-0.9.xsd")).validate(str(public / "sitemap.xml"))
+    for name in ("feed.xml", "alerts.xml"):
+        feed = feedparser.parse(str(public / name))
+        assert not feed.bozo, (name, feed.get("bozo_exception"))
+    for entry in feedparser.parse(str(public / "alerts.xml")).entries:
+        assert entry.links[0].type == "application/cap+xml"
+        assert (public / entry.links[0].href.removeprefix("https://briefings.example.org/")).is_file()
