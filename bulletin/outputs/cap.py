@@ -228,10 +228,11 @@ def keep_published(files: dict[PurePosixPath, bytes], output: Path, problems: Pr
     for path in sorted(files, key=str):
         if len(path.parts) != 4 or path.parts[0] != "briefings" or path.parts[2] != "cap":
             continue
-        old_file = output.joinpath(*path.parts)
-        if not old_file.is_file():
+        try:
+            old = output.joinpath(*path.parts).read_bytes()
+        except OSError:  # not published yet, or a concurrent build just swapped the output away
             continue
-        old, new = old_file.read_bytes(), files[path]
+        new = files[path]
         old_id, new_id = _IDENTIFIER.search(old), _IDENTIFIER.search(new)
         if old != new and old_id and new_id and old_id.group(1) == new_id.group(1):
             files[path] = old
