@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .cache import ParseCache
 from .errors import BulletinError, Problems
 from .outputs.cap import keep_published
 from .outputs.data import data_files
@@ -47,6 +48,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     jobs: int = 1
+    cache: ParseCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
 
 
 @dataclass
@@ -58,6 +60,8 @@ class BuildResult:
     seconds: float = 0.0
     output: Path | None = None
     site: Site | None = field(default=None, repr=False)
+    rendered: dict[PurePosixPath, bytes] = field(default_factory=dict, repr=False)  # check's pages and data
+    static: dict[PurePosixPath, Path] = field(default_factory=dict, repr=False)
 
 
 def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
@@ -106,6 +110,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         if not write:
             result.ok = True
             result.pages = html_count
+            result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
         with release(output) as rel:
@@ -142,6 +147,7 @@ def _load(options: BuildOptions, problems: Problems) -> Site | None:
             include_drafts=options.drafts,
             base_url=options.base_url,
             jobs=options.jobs,
+            cache=options.cache,
         )
     except BulletinError as exc:
         problems.extend([exc.problem])

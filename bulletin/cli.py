@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import builder
+from . import builder, live
 from .config import load_config
 from .errors import BulletinError, Problems, summary_line
 from .fields import HTTP_URL
@@ -128,9 +128,6 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
     if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
         parser.error(f"--output: {overlap}")
-    if options.command in ("serve", "watch"):
-        print(f"bulletin: '{options.command}' is not yet available in this version", file=sys.stderr)
-        return 2
     if options.command == "new":
         return _new(parser, options, site_root, now)
     if options.args:
@@ -145,6 +142,10 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         jobs=options.jobs,
     )
     reporter = TerminalReporter(options.quiet, options.verbose)
+    if options.command == "serve":
+        return live.serve(build_options, options.host, options.port, options.poll, reporter)
+    if options.command == "watch":
+        return live.watch(build_options, options.poll, reporter)
     if options.command == "check":
         result = builder.check(build_options, reporter)
     else:

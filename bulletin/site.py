@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .cache import ParseCache
 from .config import SiteConfig, load_config
 from .content.briefings import read_briefing
 from .content.model import Briefing, LevelChange, Page, Person
@@ -74,13 +75,14 @@ def load_site(
     include_drafts: bool = False,
     base_url: str | None = None,
     jobs: int = 1,
+    cache: ParseCache | None = None,
 ) -> Site | None:
     config = load_config(root, problems, base_url)
     if config is None:
         return None
     now = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
     refs = list(discover(root, problems))
-    parsed = parse_all(root, refs, config.allow_raw_html, jobs, problems)
+    parsed = parse_all(root, refs, config.allow_raw_html, jobs, problems, cache)
     people: dict[str, Person] = {}
     briefings: list[Briefing] = []
     pages: list[Page] = []
@@ -200,21 +202,43 @@ def classify(rel: str) -> Kind | None:
 
 
 def parse_all(
-    root: Path, refs: list[SourceRef], allow_raw_html: bool, jobs: int, problems: Problems
+    root: Path,
+    refs: list[SourceRef],
+    allow_raw_html: bool,
+    jobs: int,
+    problems: Problems,
+    cache: ParseCache | None = None,
 ) -> list[ParsedSource]:
-    """Stage one for every source, in worker processes when there are many."""
+    """Stage one for every source (in worker processes when there are many), reusing ``cache``."""
     items: list[tuple[Kind, str, bytes]] = []
     for ref in refs:
         try:
             items.append((ref.kind, ref.path, (root / ref.path).read_bytes()))
         except OSError as exc:
             problems.error(ref.path, 1, f"cannot read file: {exc.strerror}")
-    if jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
-        chunk = max(1, len(items) // (jobs * 4))
+    results: dict[int, ParsedSource] = {}
+    todo: list[int] = []
+    for index, (kind, path, data) in enumerate(items):
+        hit = cache.get(kind, path, data, allow_raw_html) if cache else None
+        if hit is None:
+            todo.append(index)
+        else:
+            results[index] = hit
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        chunk = max(1, len(todo) // (jobs * 4))
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(allow_raw_html,)) as pool:
-            return list(pool.map(_parse_in_worker, items, chunksize=chunk))
-    renderer = MarkdownRenderer(allow_raw_html)
-    return [parse_source(kind, path, data, renderer) for kind, path, data in items]
+            parsed = list(pool.map(_parse_in_worker, [items[i] for i in todo], chunksize=chunk))
+    else:
+        renderer = MarkdownRenderer(allow_raw_html)
+        parsed = [parse_source(*items[i], renderer) for i in todo]
+    for index, result in zip(todo, parsed, strict=True):
+        results[index] = result
+        if cache:
+            kind, path, data = items[index]
+            cache.put(kind, path, data, allow_raw_html, result)
+    if cache:
+        cache.keep_only({path for _, path, _ in items})
+    return [results[i] for i in range(len(items))]
 
 
 _worker_renderer: list[MarkdownRenderer] = []  # one per worker process, set by its initializer

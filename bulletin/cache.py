@@ -1,0 +1,38 @@
+"""Parsed sources kept between rebuilds, keyed by what they are a pure function of.
+
+Stage one (decode, front matter, YAML, Markdown) depends only on a file's bytes, so a rebuild
+parses again only the files whose bytes changed. One cache lives as long as one ``serve`` or
+``watch`` session; it is passed in, never global.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .content.parse import Kind, ParsedSource
+
+
+class ParseCache:
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Kind, str, bool], tuple[bytes, ParsedSource]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, kind: Kind, path: str, data: bytes, allow_raw_html: bool) -> ParsedSource | None:
+        entry = self._entries.get((kind, path, allow_raw_html))
+        if entry is not None and entry[0] == _digest(data):
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        return None
+
+    def put(self, kind: Kind, path: str, data: bytes, allow_raw_html: bool, parsed: ParsedSource) -> None:
+        self._entries[(kind, path, allow_raw_html)] = (_digest(data), parsed)
+
+    def keep_only(self, paths: set[str]) -> None:
+        """Forget deleted sources, so a long session does not grow without bound."""
+        self._entries = {key: value for key, value in self._entries.items() if key[1] in paths}
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()

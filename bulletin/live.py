@@ -1,0 +1,97 @@
+"""``serve`` and ``watch``: an initial build, then a rebuild after every change, until Ctrl-C."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+import time
+from pathlib import Path
+
+from . import builder
+from .cache import ParseCache
+from .errors import summary_line
+from .serve import PreviewState, start_server
+from .watch import Rebuilder
+
+
+def _output(options: builder.BuildOptions) -> Path:
+    if options.output:
+        return options.output
+    from .config import load_config
+    from .errors import Problems
+
+    config = load_config(options.site_root, Problems(), options.base_url)
+    return options.site_root / (config.output_dir if config else "public")
+
+
+def _report(result: builder.BuildResult, started: float, what: str) -> None:
+    for problem in result.problems.sorted():
+        print(problem, file=sys.stderr)
+    counts = summary_line(result.problems.errors, result.problems.warnings)
+    outcome = (
+        what if result.ok else "build failed; still serving the last good build" if what != "wrote" else "build failed"
+    )
+    print(f"{time.strftime('%H:%M:%S')} {outcome} in {time.perf_counter() - started:.2f} s ({counts})", file=sys.stderr)
+
+
+def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, reporter: builder.Reporter) -> int:
+    options = dataclasses.replace(options, cache=ParseCache())
+    state = PreviewState()
+    lock = threading.Lock()
+
+    def rebuild(_changed: set[str] | None = None) -> None:
+        with lock:
+            started = time.perf_counter()
+            result = builder.check(options, reporter)
+            if result.ok:
+                state.publish(result.rendered, result.static)
+            else:
+                state.fail([str(p) for p in result.problems.sorted() if p.severity.value == "error"])
+            _report(result, started, "rebuilt")
+
+    rebuild()
+    try:
+        server = start_server(state, host, port)
+    except OSError as exc:
+        print(f"bulletin: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving http://{shown}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)
+    watcher = Rebuilder(options.site_root, _output(options), rebuild, poll=poll)
+    watcher.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        watcher.stop()
+        state.close()
+        server.shutdown()
+        server.server_close()
+    return 0
+
+
+def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter) -> int:
+    options = dataclasses.replace(options, cache=ParseCache())
+    lock = threading.Lock()
+
+    def rebuild(_changed: set[str] | None = None) -> None:
+        with lock:
+            started = time.perf_counter()
+            result = builder.build(options, reporter)
+            _report(result, started, "wrote")
+
+    rebuild()
+    watcher = Rebuilder(options.site_root, _output(options), rebuild, poll=poll)
+    watcher.start()
+    print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        watcher.stop()
+    return 0

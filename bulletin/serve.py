@@ -1,0 +1,289 @@
+"""``serve``: the live preview. Builds in memory, serves the last good build, reloads open pages.
+
+The server answers only GET and HEAD, only for files of the current build (held in memory, so no
+request can reach the disk), only to requests whose Host is the bound address or ``localhost``
+(DNS rebinding), with ``Cache-Control: no-store``. HTML responses get a small script that follows
+builds over Server-Sent Events; the published output never contains it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import mimetypes
+import posixpath
+import secrets
+import sys
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+PREFIX = "/__bulletin/"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_CLIENTS = 64
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass
+class Snapshot:
+    """One complete build: every response comes from one snapshot, never from two."""
+
+    build: str
+    files: dict[str, bytes | Path]
+    errors: list[str] = field(default_factory=list)
+    css: str = ""  # digest of the stylesheets, so a CSS-only change can swap them without a reload
+    html: str = ""  # digest of everything else
+
+
+class PreviewState:
+    """The snapshot being served, and a condition the event streams wait on."""
+
+    def __init__(self) -> None:
+        self.session = secrets.token_hex(3)
+        self.count = 0
+        self.snapshot = Snapshot(f"{self.session}-0", {})
+        self.changed = threading.Condition()
+        self.closed = False
+
+    def publish(self, rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> None:
+        files: dict[str, bytes | Path] = {str(p): data for p, data in rendered.items()}
+        files.update({str(p): source for p, source in static.items()})
+        css, html = _digests(rendered, static)
+        with self.changed:
+            if self.snapshot.files and css == self.snapshot.css and html == self.snapshot.html:
+                if self.snapshot.errors:  # fixed back to what is served: just clear the overlay
+                    self.snapshot = Snapshot(self.snapshot.build, self.snapshot.files, [], css, html)
+                    self.changed.notify_all()
+                return
+            self.count += 1
+            self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html)
+            self.changed.notify_all()
+
+    def fail(self, errors: list[str]) -> None:
+        with self.changed:
+            old = self.snapshot
+            self.snapshot = Snapshot(old.build, old.files, errors, old.css, old.html)
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+
+def _digests(rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> tuple[str, str]:
+    css, other = hashlib.sha256(), hashlib.sha256()
+    items: list[tuple[PurePosixPath, bytes]] = list(rendered.items())
+    for path, source in static.items():
+        try:
+            items.append((path, source.read_bytes()))
+        except OSError:
+            items.append((path, b""))
+    for path, data in sorted(items, key=lambda item: str(item[0])):
+        target = css if path.suffix == ".css" else other
+        target.update(str(path).encode() + b"\0" + data)
+    return css.hexdigest()[:16], other.hexdigest()[:16]
+
+
+class RequestRejected(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def resolve_request(target: str) -> tuple[str, bool]:
+    """The file key a request path names, and whether it named a folder; raises RequestRejected.
+
+    Decodes once, then normalises; anything that would climb out, hide a NUL or use backslashes
+    is refused. The result is only ever looked up in the snapshot, never joined to a disk path.
+    """
+    path = target.split("?", 1)[0].split("#", 1)[0]  # not urlsplit: "//x/y" is a path here, not a host
+    if not path.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        raise RequestRejected(400)
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        raise RequestRejected(400) from None
+    if "\x00" in decoded or any(ord(c) < 32 for c in decoded):
+        raise RequestRejected(400)
+    if "\\" in decoded or "//" in decoded:
+        raise RequestRejected(404)
+    parts = decoded.split("/")
+    if any(part in ("..", ".") for part in parts):
+        raise RequestRejected(404)
+    normal = posixpath.normpath(decoded)
+    is_folder = decoded.endswith("/")
+    key = normal.lstrip("/")
+    if is_folder or not key:
+        key = (key + "/index.html").lstrip("/")
+    return key, is_folder
+
+
+def _live_script() -> bytes:
+    return resources.files("bulletin").joinpath("assets/live.js").read_bytes()
+
+
+def inject(html: bytes, snapshot: Snapshot) -> bytes:
+    tag = (
+        f'<script src="{PREFIX}live.js" data-build="{snapshot.build}" data-css="{snapshot.css}" '
+        f'data-html="{snapshot.html}"></script>'
+    ).encode()
+    index = html.rfind(b"</body>")
+    return html + tag if index < 0 else html[:index] + tag + html[index:]
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], state: PreviewState, host_names: set[str]) -> None:
+        self.state = state
+        self.host_names = host_names
+        self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        super().__init__(address, PreviewHandler)
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        self.slots.acquire()  # bounded: a flood of connections waits instead of spawning threads
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+class PreviewHandler(http.server.BaseHTTPRequestHandler):
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+    timeout = 10  # an idle or slow client is dropped, not kept forever
+    def version_string(self) -> str:
+        return "Bulletin"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def _refuse_method(self) -> None:
+        self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8", body=True, extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _refuse_method
+
+    def _answer(self, body: bool) -> None:
+        host = (self.headers.get("Host") or "").strip()
+        name = host.rsplit(":", 1)[0].strip("[]") if host and not host.endswith("]") else host.strip("[]")
+        if name.lower() not in self.server.host_names:
+            self._send(403, b"Forbidden: unexpected Host header\n", "text/plain; charset=utf-8", body)
+            return
+        if self.path.startswith(PREFIX):
+            self._internal(body)
+            return
+        try:
+            key, is_folder = resolve_request(self.path)
+        except RequestRejected as exc:
+            self._send(exc.status, b"Bad request\n" if exc.status == 400 else b"Not found\n", "text/plain", body)
+            return
+        snapshot = self.server.state.snapshot
+        if key not in snapshot.files and not is_folder and f"{key}/index.html" in snapshot.files:
+            self._send(301, b"", "text/plain", body, extra={"Location": urlsplit(self.path).path + "/"})
+            return
+        if key not in snapshot.files:
+            page = snapshot.files.get("404.html", b"Not found\n")
+            self._send(404, self._read(page, snapshot, html=True), "text/html; charset=utf-8", body)
+            return
+        kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/json", "application/xml", "application/javascript"):
+            kind += "; charset=utf-8"
+        self._send(200, self._read(snapshot.files[key], snapshot, html=key.endswith(".html")), kind, body)
+
+    def _read(self, item: bytes | Path, snapshot: Snapshot, html: bool) -> bytes:
+        data = item if isinstance(item, bytes) else _read_file(item)
+        return inject(data, snapshot) if html else data
+
+    def _internal(self, body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path == PREFIX + "live.js":
+            self._send(200, _live_script(), "text/javascript; charset=utf-8", body)
+        elif path == PREFIX + "events" and body:
+            self._events()
+        else:
+            self._send(404, b"Not found\n", "text/plain", body)
+
+    def _events(self) -> None:
+        state = self.server.state
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        sent = None
+        try:
+            while True:
+                with state.changed:
+                    current = state.snapshot
+                    if (current.build, tuple(current.errors)) == sent:
+                        state.changed.wait(KEEPALIVE_SECONDS)
+                        current = state.snapshot
+                    closed = state.closed
+                if closed:
+                    return
+                if (current.build, tuple(current.errors)) == sent:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    payload = {
+                        "build": current.build,
+                        "errors": current.errors,
+                        "css": current.css,
+                        "html": current.html,
+                    }
+                    self.wfile.write(f"event: build\ndata: {json.dumps(payload)}\n\n".encode())
+                    sent = (current.build, tuple(current.errors))
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
+            return
+
+    def _send(self, status: int, data: bytes, kind: str, body: bool, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def start_server(state: PreviewState, host: str, port: int) -> PreviewServer:
+    names = set(LOOPBACK) | {host.lower().strip("[]")}
+    server = PreviewServer((host, port), state, names)
+    threading.Thread(target=server.serve_forever, name="bulletin-serve", daemon=True).start()
+    if host not in LOOPBACK:
+        print(
+            f"warning: serving on {host}, visible to other machines on your network; "
+            "the preview server is not for production",
+            file=sys.stderr,
+        )
+    return server
