@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .cache import ParseCache
+from .cache import BuildCache
 from .errors import BulletinError, Problems
 from .outputs.cap import keep_published
 from .outputs.data import data_files
@@ -48,7 +48,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     jobs: int = 1
-    cache: ParseCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
+    cache: BuildCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
 
 
 @dataclass
@@ -90,13 +90,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             problems.error("site.yaml", site.config.key_lines.get("output_dir", 1), overlap)
         if problems.has_errors(options.strict):
             return result
-        renderer = _renderer(site)
+        renderer = _renderer(site, options.cache)
         problems.extend(renderer.check_templates())
         if problems.has_errors(options.strict):
             return result
         rendering = time.perf_counter()
         views = ViewBuilder(site)
-        pages = render_pages(site, views, renderer, reporter, problems)
+        pages = render_pages(site, views, renderer, reporter, problems, options.cache)
         html_count = len(pages)
         machine = data_files(site, views, list(pages), problems)
         pages.update(machine.files)
@@ -147,14 +147,16 @@ def _load(options: BuildOptions, problems: Problems) -> Site | None:
             include_drafts=options.drafts,
             base_url=options.base_url,
             jobs=options.jobs,
-            cache=options.cache,
+            cache=options.cache.parsed if options.cache else None,
         )
     except BulletinError as exc:
         problems.extend([exc.problem])
         return None
 
 
-def _renderer(site: Site) -> Renderer:
+def _renderer(site: Site, cache: BuildCache | None = None) -> Renderer:
+    """The Jinja renderer; a live session reuses one, so templates compile once (Jinja reloads
+    a template whose file changed)."""
     config = site.config
     current = site.current_level
     globals_ = {
@@ -169,13 +171,27 @@ def _renderer(site: Site) -> Renderer:
         "build_now": site.now,
         "news_article": functools.partial(news_article, config),
     }
+    if cache is not None:
+        kept = cache.renderer
+        if isinstance(kept, Renderer) and kept.site_root == site.root and kept.language == config.language:
+            kept.set_globals(globals_)
+            return kept
+        cache.renderer = Renderer(site.root, config.language, globals_)
+        return cache.renderer
     return Renderer(site.root, config.language, globals_)
 
 
 def render_pages(
-    site: Site, views: ViewBuilder, renderer: Renderer, reporter: Reporter, problems: Problems
+    site: Site,
+    views: ViewBuilder,
+    renderer: Renderer,
+    reporter: Reporter,
+    problems: Problems,
+    cache: BuildCache | None = None,
 ) -> dict[PurePosixPath, bytes]:
     specs: list[PageSpec] = list(plan_pages(site, views))
+    if cache:
+        cache.pages.begin((renderer.templates_digest(), renderer.plain_globals()))
     pages: dict[PurePosixPath, bytes] = {}
     sources: dict[str, str] = {}
     warned: set[str] = set()
@@ -188,8 +204,14 @@ def render_pages(
             continue
         sources[key] = spec.source
         context = {**spec.context, "page_url": spec.url}
+        cached = cache.pages.get(spec.url, spec.template, context) if cache else None
+        if cached is not None:
+            pages[path] = cached
+            continue
         try:
             data = renderer.render(spec.template, context, spec.source).encode("utf-8")
+            if cache:
+                cache.pages.put(spec.url, spec.template, context, data)
         except BulletinError as exc:
             # One template bug breaks every page using it: report it once per template line.
             where = (exc.problem.path, exc.problem.line)

@@ -36,3 +36,41 @@ class ParseCache:
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class RenderCache:
+    """Rendered pages, reused when their template set, globals and context are all equal.
+
+    Views are frozen dataclasses, so comparing a page's context with the one it was rendered
+    from is cheap next to rendering it again.
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._pages: dict[str, tuple[str, dict[str, object], bytes]] = {}
+        self.hits = 0
+
+    def begin(self, key: object) -> None:
+        """Start a build; a different template set or globals invalidates every page."""
+        if key != self._key:
+            self._pages.clear()
+            self._key = key
+
+    def get(self, url: str, template: str, context: dict[str, object]) -> bytes | None:
+        cached = self._pages.get(url)
+        if cached is not None and cached[0] == template and cached[1] == context:
+            self.hits += 1
+            return cached[2]
+        return None
+
+    def put(self, url: str, template: str, context: dict[str, object], data: bytes) -> None:
+        self._pages[url] = (template, context, data)
+
+
+class BuildCache:
+    """What one ``serve`` or ``watch`` session keeps between rebuilds."""
+
+    def __init__(self) -> None:
+        self.parsed = ParseCache()
+        self.pages = RenderCache()
+        self.renderer: object = None  # render.Renderer, kept so templates compile once

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from . import builder
-from .cache import ParseCache
+from .cache import BuildCache
 from .errors import summary_line
 from .serve import PreviewState, start_server
 from .watch import Rebuilder
@@ -36,7 +36,7 @@ def _report(result: builder.BuildResult, started: float, what: str) -> None:
 
 
 def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, reporter: builder.Reporter) -> int:
-    options = dataclasses.replace(options, cache=ParseCache())
+    options = dataclasses.replace(options, cache=BuildCache())
     state = PreviewState()
     lock = threading.Lock()
 
@@ -74,7 +74,7 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
 
 
 def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter) -> int:
-    options = dataclasses.replace(options, cache=ParseCache())
+    options = dataclasses.replace(options, cache=BuildCache())
     lock = threading.Lock()
 
     def rebuild(_changed: set[str] | None = None) -> None:

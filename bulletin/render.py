@@ -8,6 +8,7 @@ a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import traceback
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,26 @@ class Renderer:
             iso=iso,
             number=self.format_number,
         )
+        self.set_globals(globals_)
+
+    def set_globals(self, globals_: dict[str, Any]) -> None:
+        """The site-wide variables; a renderer kept between rebuilds gets each build's."""
         self.env.globals.update(globals_)
+        self.data_globals = frozenset(k for k, v in globals_.items() if not callable(v))
         self.env.globals["url"] = _url
+
+    def templates_digest(self) -> str:
+        """A digest of every template file: any change to one can change any page."""
+        digest = hashlib.sha256()
+        for folder in self.template_dirs:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path).encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+    def plain_globals(self) -> tuple[tuple[str, Any], ...]:
+        """The globals that are data (not functions), for telling whether pages can be reused."""
+        return tuple((k, v) for k, v in sorted(self.env.globals.items()) if k in self.data_globals)
 
     def check_templates(self) -> list[Problem]:
         """Compile every template, reporting syntax errors with their lines."""

@@ -165,6 +165,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
     timeout = 10  # an idle or slow client is dropped, not kept forever
+
     def version_string(self) -> str:
         return "Bulletin"
 
