@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -103,7 +105,19 @@ class Rebuilder:
         handler = self._handler
         # The site root itself, not recursively: site.yaml, and source folders created later.
         self.observer.schedule(handler, str(self.site_root.resolve()), recursive=False)
-        self.observer.start()
+        try:
+            self.observer.start()
+        except OSError as exc:  # inotify limits (ENOSPC, EMFILE): poll instead of failing
+            print(
+                f"bulletin: cannot watch with inotify ({exc.strerror}); polling instead. "
+                "Raise fs.inotify.max_user_watches to watch natively.",
+                file=sys.stderr,
+            )
+            self.observer = PollingObserver(timeout=0.5)
+            self._scheduled.clear()
+            self._schedule_sources()
+            self.observer.schedule(handler, str(self.site_root.resolve()), recursive=False)
+            self.observer.start()
         threading.Thread(target=self._loop, name="bulletin-rebuild", daemon=True).start()
 
     def stop(self) -> None:
@@ -129,7 +143,11 @@ class Rebuilder:
                 self._rewatch()
             if changed:
                 self.rebuilds += 1
-                self.rebuild(changed)
+                try:
+                    self.rebuild(changed)
+                except Exception:  # a bug must not end the session: report it, keep watching
+                    traceback.print_exc()
+                    print("bulletin: internal error during rebuild (a bug; please report it)", file=sys.stderr)
 
     def _new_source_folder(self, changed: set[str]) -> bool:
         return any(Path(p).parent == self.site_root.resolve() and Path(p).name in SOURCE_DIRS for p in changed)
