@@ -95,10 +95,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         if problems.has_errors(options.strict):
             return result
         rendering = time.perf_counter()
-        views = ViewBuilder(site)
+        views = ViewBuilder(site, options.cache.memo if options.cache else None)
         pages = render_pages(site, views, renderer, reporter, problems, options.cache)
         html_count = len(pages)
-        machine = data_files(site, views, list(pages), problems)
+        machine = data_files(site, views, list(pages), problems, options.cache.memo if options.cache else None)
         pages.update(machine.files)
         if write and (output / MARKER).is_file():
             keep_published(pages, output, problems)
@@ -148,6 +148,7 @@ def _load(options: BuildOptions, problems: Problems) -> Site | None:
             base_url=options.base_url,
             jobs=options.jobs,
             cache=options.cache.parsed if options.cache else None,
+            memo=options.cache.memo if options.cache else None,
         )
     except BulletinError as exc:
         problems.extend([exc.problem])

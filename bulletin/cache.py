@@ -74,3 +74,33 @@ class BuildCache:
         self.parsed = ParseCache()
         self.pages = RenderCache()
         self.renderer: object = None  # render.Renderer, kept so templates compile once
+        self.memo = Memo()
+
+
+_MISSING = object()
+
+
+class Memo:
+    """Results of pure steps between rebuilds, reused when every input is the same object or equal.
+
+    Cached sources come back as the very same objects, so most checks are identity checks; the
+    equal-but-not-identical case (a config read again) costs one comparison.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, object], tuple[tuple[object, ...], object]] = {}
+
+    def get(self, step: str, key: object, inputs: tuple[object, ...]) -> object:
+        entry = self._store.get((step, key))
+        if entry is None or len(entry[0]) != len(inputs):
+            return _MISSING
+        if all(a is b or a == b for a, b in zip(entry[0], inputs, strict=True)):
+            return entry[1]
+        return _MISSING
+
+    def put(self, step: str, key: object, inputs: tuple[object, ...], value: object) -> None:
+        self._store[(step, key)] = (inputs, value)
+
+    @staticmethod
+    def missing(value: object) -> bool:
+        return value is _MISSING

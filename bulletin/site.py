@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .cache import ParseCache
+from .cache import Memo, ParseCache
 from .config import SiteConfig, load_config
 from .content.briefings import read_briefing
 from .content.model import Briefing, LevelChange, Page, Person
@@ -76,6 +76,7 @@ def load_site(
     base_url: str | None = None,
     jobs: int = 1,
     cache: ParseCache | None = None,
+    memo: Memo | None = None,
 ) -> Site | None:
     config = load_config(root, problems, base_url)
     if config is None:
@@ -98,10 +99,10 @@ def load_site(
             person = read_person(source, problems)
             if person:
                 people[person.id] = person
-    person_ids = {PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON}
+    person_ids = frozenset(PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON)
     for source in parsed:
         if source.kind is Kind.BRIEFING:
-            briefing = read_briefing(source, config, person_ids, problems)
+            briefing = _read_briefing(source, config, person_ids, problems, memo)
             if briefing:
                 briefings.append(briefing)
         elif source.kind is Kind.PAGE:
@@ -139,6 +140,26 @@ def load_site(
         published=published,
         listed=listed,
     )
+
+
+def _read_briefing(
+    source: ParsedSource, config: SiteConfig, person_ids: frozenset[str], problems: Problems, memo: Memo | None
+) -> Briefing | None:
+    """Stage two, reused in a live session while the parsed source, config and people are unchanged."""
+    if memo is None:
+        return read_briefing(source, config, person_ids, problems)
+    inputs = (source, config, person_ids)
+    kept = memo.get("briefing", source.path, inputs)
+    if not Memo.missing(kept):
+        briefing, found = kept  # type: ignore[misc]
+        problems.extend(found)
+        return briefing
+    local = Problems()
+    briefing = read_briefing(source, config, person_ids, local)
+    found = local.sorted()
+    problems.extend(found)
+    memo.put("briefing", source.path, inputs, (briefing, found))
+    return briefing
 
 
 def _on_pages(briefing: Briefing, now: dt.datetime, include_drafts: bool) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .cache import Memo
 from .config import SiteConfig, ThreatLevel
 from .content.model import Briefing, LevelChange, Page, Person, Source, Update
 from .fields import Moment, slugify
@@ -127,13 +128,25 @@ def region_url(name: str) -> str:
 class ViewBuilder:
     """Builds the views of one site once, so each briefing's view is shared by every page showing it."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, memo: Memo | None = None) -> None:
         self.site = site
         self.config: SiteConfig = site.config
         self.people = {pid: person_view(p) for pid, p in site.people.items()}
         self.tag_names = _first_spellings(b.tags for b in _oldest_first(site.on_pages))
         self.region_names = _first_spellings((b.region,) if b.region else () for b in _oldest_first(site.on_pages))
-        self.briefings = {b.slug: self._briefing(b) for b in site.on_pages}
+        # What every briefing's view depends on besides the briefing itself: compared once per build.
+        shared = (self.config, self.people, self.tag_names, self.region_names, site.now)
+        same_shared = memo is not None and not Memo.missing(memo.get("views", None, shared))
+        if memo is not None:
+            memo.put("views", None, shared, True)
+        self.briefings = {}
+        for b in site.on_pages:
+            kept = memo.get("view", b.slug, (b,)) if memo is not None and same_shared else None
+            if kept is None or Memo.missing(kept):
+                kept = self._briefing(b)
+                if memo is not None:
+                    memo.put("view", b.slug, (b,), kept)
+            self.briefings[b.slug] = kept  # type: ignore[assignment]
 
     def level(self, level_id: str | None, change: LevelChange | None = None) -> LevelView | None:
         if level_id is None:

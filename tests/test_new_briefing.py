@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import REPO, SiteDir, run_build_py
+from conftest import SiteDir
 
 
 def test_new_briefing_passes_check_with_drafts(site: SiteDir) -> None:
@@ -41,10 +41,3 @@ def test_new_needs_a_title(site: SiteDir) -> None:
     assert site.run("new", "briefing").code == 2
     assert site.run("new", "briefing", "   ").code == 2
     assert site.run("new", "page", "About").code == 2
-
-
-def test_serve_and_watch_say_they_are_not_available_yet(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    for command in ("serve", "watch"):
-        result = run_build_py(command, "--site", str(REPO), cwd=tmp_path)
-        assert result.code == 2
-        assert "not yet available" in result.err

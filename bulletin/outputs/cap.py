@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from ..cache import Memo
 from ..config import SiteConfig
 from ..content.model import Briefing
 from ..errors import Problems
@@ -131,7 +132,7 @@ class CapOutput:
     next_expiry: tuple[dt.datetime, Message] | None
 
 
-def cap_outputs(site: Site, problems: Problems) -> CapOutput:
+def cap_outputs(site: Site, problems: Problems, memo: Memo | None = None) -> CapOutput:
     files: dict[PurePosixPath, bytes] = {}
     messages: list[Message] = []
     for b in site.published:
@@ -142,8 +143,14 @@ def cap_outputs(site: Site, problems: Problems) -> CapOutput:
         level = b.threat_level or (site.level_at(b.date.at).level if site.level_at(b.date.at) else None)
         briefing_chain = chain(b, site.config)
         check_chain(briefing_chain, b, problems)
-        for index, message in enumerate(briefing_chain):
-            files[message.path] = message_xml(message, briefing_chain[:index], site, level)
+        inputs = (b, site.config, level)
+        kept = memo.get("cap", b.slug, inputs) if memo is not None else None
+        if kept is None or Memo.missing(kept):
+            kept = [message_xml(m, briefing_chain[:i], site, level) for i, m in enumerate(briefing_chain)]
+            if memo is not None:
+                memo.put("cap", b.slug, inputs, kept)
+        for message, data in zip(briefing_chain, kept, strict=True):  # type: ignore[arg-type]
+            files[message.path] = data
         files[PurePosixPath("briefings", b.slug, "alert.xml")] = files[briefing_chain[-1].path]
         messages.extend(briefing_chain)
     files[PurePosixPath("alerts.xml")], next_expiry = alerts_index(site, messages)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ..cache import Memo
 from ..errors import Problems
 from ..site import Site
 from ..views import ViewBuilder
@@ -21,10 +22,12 @@ class DataOutput:
     next_expiry: tuple[dt.datetime, Message] | None  # the next CAP message in /alerts.xml to expire
 
 
-def data_files(site: Site, views: ViewBuilder, html_pages: list[PurePosixPath], problems: Problems) -> DataOutput:
+def data_files(
+    site: Site, views: ViewBuilder, html_pages: list[PurePosixPath], problems: Problems, memo: Memo | None = None
+) -> DataOutput:
     listed = views.listed()
     latest = listed[: site.config.feed_size]
-    cap = cap_outputs(site, problems)
+    cap = cap_outputs(site, problems, memo)
     lastmod = {PurePosixPath(b.url.lstrip("/")) / "index.html": b.modified.at.isoformat() for b in views.on_pages()}
     files = {
         PurePosixPath("search.json"): search_index(listed, [views.page(p) for p in site.pages]),
