@@ -6,6 +6,7 @@ import dataclasses
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import builder
@@ -58,15 +59,9 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
         return 2
     shown = f"[{host}]" if ":" in host else host
     print(f"serving http://{shown}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)
-    watcher = Rebuilder(options.site_root, _output(options), rebuild, poll=poll)
-    watcher.start()
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print("stopping", file=sys.stderr)
+        _watch_until_interrupted(options, rebuild, poll)
     finally:
-        watcher.stop()
         state.close()
         server.shutdown()
         server.server_close()
@@ -84,9 +79,14 @@ def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter)
             _report(result, started, "wrote")
 
     rebuild()
+    print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
+    _watch_until_interrupted(options, rebuild, poll)
+    return 0
+
+
+def _watch_until_interrupted(options: builder.BuildOptions, rebuild: Callable[[set[str]], None], poll: bool) -> None:
     watcher = Rebuilder(options.site_root, _output(options), rebuild, poll=poll)
     watcher.start()
-    print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
     try:
         while True:
             time.sleep(3600)
@@ -94,4 +94,3 @@ def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter)
         print("stopping", file=sys.stderr)
     finally:
         watcher.stop()
-    return 0

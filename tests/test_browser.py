@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from site_build import build_example
-from tools import CHROMIUM_ARGS, chromium_path, served
+from tools import served
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +35,6 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     public = build_example(tmp_path_factory.mktemp("browser"))
     with served(public) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

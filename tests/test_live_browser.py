@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import SITES
 from live_site import atomic_write, running
-from tools import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_preview_follows_edits_errors_and_fixes(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -206,70 +206,63 @@ def test_watch_follows_edits_and_ends_identical_to_a_clean_build(tmp_path: Path)
         assert wait_until(lambda: tree_digest(site / "public") == expected, timeout=20)
 
 
-def _rebuilder(site: Path, calls: list[set[str]]):  # type: ignore[no-untyped-def]
-    from bulletin.watch import Rebuilder
-
-    def rebuild(changed: set[str]) -> None:
-        calls.append(changed)
-        import time
-
-        time.sleep(0.2)  # a rebuild takes a while; changes during it must give exactly one more
-
-    return Rebuilder(site, site / "public", rebuild, quiet=0.1)
-
-
-@pytest.mark.slow
-def test_a_burst_of_changes_is_one_rebuild_and_reads_are_none(tmp_path: Path) -> None:
+@pytest.fixture
+def watched(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A copy of the minimal site under a Rebuilder that records each rebuild's changed paths."""
     import shutil
     import time
 
     from conftest import SITES
 
+    from bulletin.watch import Rebuilder
+
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
     calls: list[set[str]] = []
-    watcher = _rebuilder(site, calls)
+
+    def rebuild(changed: set[str]) -> None:
+        calls.append(changed)
+        time.sleep(0.2)  # a rebuild takes a while; changes during it must give exactly one more
+
+    watcher = Rebuilder(site, site / "public", rebuild, quiet=0.1)
     watcher.start()
     try:
-        time.sleep(0.3)
-        for path in sorted(site.rglob("*")):  # reading every source must not rebuild (watchdog reports opens)
-            if path.is_file():
-                path.read_bytes()
-        time.sleep(0.6)
-        assert calls == []
-        target = site / "content/briefings/2016-08-03-patrols.md"
-        text = target.read_text()
-        for n in range(100):  # a search-and-replace over many files, or a checkout
-            target.write_text(text + f"\n{n}\n")
-            (site / f"content/briefings/gen-{n % 10}.md").write_text(f"---\ntitle: x{n}\ndate: 2020-01-01\n---\n")
-        assert wait_until(lambda: len(calls) >= 1, timeout=10)
-        time.sleep(1.0)
-        assert 1 <= len(calls) <= 2, [len(c) for c in calls]
-        assert str(target.resolve()) in set().union(*calls)
-        before = len(calls)
-        target.write_text(text + "\nduring\n")
-        assert wait_until(lambda: len(calls) == before + 1, timeout=10)
-        time.sleep(0.8)
-        assert len(calls) == before + 1
+        yield site, calls
     finally:
         watcher.stop()
 
 
 @pytest.mark.slow
-def test_a_new_source_folder_is_watched(tmp_path: Path) -> None:
-    import shutil
+def test_a_burst_of_changes_is_one_rebuild_and_reads_are_none(watched) -> None:  # type: ignore[no-untyped-def]
+    import time
 
-    from conftest import SITES
+    site, calls = watched
+    time.sleep(0.3)
+    for path in sorted(site.rglob("*")):  # reading every source must not rebuild (watchdog reports opens)
+        if path.is_file():
+            path.read_bytes()
+    time.sleep(0.6)
+    assert calls == []
+    target = site / "content/briefings/2016-08-03-patrols.md"
+    text = target.read_text()
+    for n in range(100):  # a search-and-replace over many files, or a checkout
+        target.write_text(text + f"\n{n}\n")
+        (site / f"content/briefings/gen-{n % 10}.md").write_text(f"---\ntitle: x{n}\ndate: 2020-01-01\n---\n")
+    assert wait_until(lambda: len(calls) >= 1, timeout=10)
+    time.sleep(1.0)
+    assert 1 <= len(calls) <= 2, [len(c) for c in calls]
+    assert str(target.resolve()) in set().union(*calls)
+    before = len(calls)
+    target.write_text(text + "\nduring\n")
+    assert wait_until(lambda: len(calls) == before + 1, timeout=10)
+    time.sleep(0.8)
+    assert len(calls) == before + 1
 
-    site = tmp_path / "site"
-    shutil.copytree(SITES / "minimal", site)
-    calls: list[set[str]] = []
-    watcher = _rebuilder(site, calls)
-    watcher.start()
-    try:
-        (site / "templates").mkdir()
-        assert wait_until(lambda: any(str(site.resolve() / "templates") in c for c in calls), timeout=10)
-        (site / "templates/page.html").write_text("x")
-        assert wait_until(lambda: any(str(site.resolve() / "templates/page.html") in c for c in calls), timeout=10)
-    finally:
-        watcher.stop()
+
+@pytest.mark.slow
+def test_a_new_source_folder_is_watched(watched) -> None:  # type: ignore[no-untyped-def]
+    site, calls = watched
+    (site / "templates").mkdir()
+    assert wait_until(lambda: any(str(site.resolve() / "templates") in c for c in calls), timeout=10)
+    (site / "templates/page.html").write_text("x")
+    assert wait_until(lambda: any(str(site.resolve() / "templates/page.html") in c for c in calls), timeout=10)
