@@ -8,7 +8,6 @@ builds over Server-Sent Events; the published output never contains it.
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import json
 import mimetypes
@@ -34,8 +33,9 @@ class Snapshot:
     build: str
     files: dict[str, bytes | Path]
     errors: list[str] = field(default_factory=list)
-    css: str = ""  # digest of the stylesheets, so a CSS-only change can swap them without a reload
-    html: str = ""  # digest of everything else
+    css: str = ""  # version of the stylesheets, so a CSS-only change can swap them without a reload
+    html: str = ""  # version of everything else
+    marks: dict[str, object] = field(default_factory=dict)  # what tells a file changed
 
 
 class PreviewState:
@@ -51,21 +51,27 @@ class PreviewState:
     def publish(self, rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> None:
         files: dict[str, bytes | Path] = {str(p): data for p, data in rendered.items()}
         files.update({str(p): source for p, source in static.items()})
-        css, html = _digests(rendered, static)
+        marks: dict[str, object] = {k: v if isinstance(v, bytes) else _file_mark(v) for k, v in files.items()}
         with self.changed:
-            if self.snapshot.files and css == self.snapshot.css and html == self.snapshot.html:
-                if self.snapshot.errors:  # fixed back to what is served: just clear the overlay
-                    self.snapshot = Snapshot(self.snapshot.build, self.snapshot.files, [], css, html)
+            old = self.snapshot
+            # Unchanged pages come back from the render cache as the same objects: cheap to compare.
+            changed = {k for k, v in marks.items() if old.marks.get(k) is not v and old.marks.get(k) != v}
+            changed |= old.marks.keys() - marks.keys()
+            if old.files and not changed:
+                if old.errors:  # fixed back to what is served: just clear the overlay
+                    self.snapshot = Snapshot(old.build, old.files, [], old.css, old.html, old.marks)
                     self.changed.notify_all()
                 return
             self.count += 1
-            self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html)
+            css = f"{self.count}" if any(k.endswith(".css") for k in changed) or not old.files else old.css
+            html = f"{self.count}" if any(not k.endswith(".css") for k in changed) or not old.files else old.html
+            self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html, marks)
             self.changed.notify_all()
 
     def fail(self, errors: list[str]) -> None:
         with self.changed:
             old = self.snapshot
-            self.snapshot = Snapshot(old.build, old.files, errors, old.css, old.html)
+            self.snapshot = Snapshot(old.build, old.files, errors, old.css, old.html, old.marks)
             self.changed.notify_all()
 
     def close(self) -> None:
@@ -74,18 +80,12 @@ class PreviewState:
             self.changed.notify_all()
 
 
-def _digests(rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> tuple[str, str]:
-    css, other = hashlib.sha256(), hashlib.sha256()
-    items: list[tuple[PurePosixPath, bytes]] = list(rendered.items())
-    for path, source in static.items():
-        try:
-            items.append((path, source.read_bytes()))
-        except OSError:
-            items.append((path, b""))
-    for path, data in sorted(items, key=lambda item: str(item[0])):
-        target = css if path.suffix == ".css" else other
-        target.update(str(path).encode() + b"\0" + data)
-    return css.hexdigest()[:16], other.hexdigest()[:16]
+def _file_mark(path: Path) -> object:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 class RequestRejected(Exception):

@@ -63,3 +63,20 @@ def test_overlay_shows_author_text_as_text(browser, tmp_path: Path) -> None:  # 
         page.wait_for_timeout(300)
         assert page.evaluate("window.__xss") == []
         page.close()
+
+
+def test_a_stylesheet_change_is_swapped_without_a_reload(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import REPO
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    with running("serve", site) as (_proc, port):
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.evaluate("window.__same_page = true")
+        theme_css = (REPO / "static/css/bulletin.css").read_text()
+        (site / "static/css").mkdir(parents=True)
+        atomic_write(site / "static/css/bulletin.css", theme_css + "\nbody { border-top: 7px solid rgb(1, 2, 3); }\n")
+        page.wait_for_function("getComputedStyle(document.body).borderTopWidth === '7px'", timeout=15000)
+        assert page.evaluate("window.__same_page") is True  # swapped in place, not reloaded
+        page.close()
