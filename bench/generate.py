@@ -380,6 +380,8 @@ def make_briefing(rng: random.Random, index: int, people: list[Person]) -> Brief
         at = date
         for _ in range(n_updates):
             at += dt.timedelta(hours=rng.randint(1, 72), minutes=rng.choice((0, 15, 30, 45)))
+            if at.hour == 1:  # 01:xx local is missing or doubled on clock-change nights; editors avoid it
+                at += dt.timedelta(hours=1)
             lines += [f"  - date: {at.isoformat()}", f"    note: {q(rng.choice(UPDATE_NOTES))}"]
     lines.append("sources:")
     for n in range(rng.randint(1, 2)):
@@ -479,7 +481,7 @@ DEFAULT_LANG = "en"
 DEFAULT_PAGINATION = 10  # as Bulletin's per_page
 RELATIVE_URLS = True
 DELETE_OUTPUT_DIRECTORY = False
-# No feeds (Bulletin writes none yet either); the default theme (notmyidea).
+# The HTML site only: no feeds. The default theme (notmyidea).
 FEED_ALL_ATOM = None
 CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None
