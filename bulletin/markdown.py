@@ -44,7 +44,8 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "abbr": {"title"},
 }
-_EXTENSIONS = ["tables", "fenced_code", "footnotes", "def_list", "abbr", "sane_lists", "smarty", "toc"]
+# No "smarty": it doubles the cost of rendering a body (bench/RESULTS.md) for typographic quotes only.
+_EXTENSIONS = ["tables", "fenced_code", "footnotes", "def_list", "abbr", "sane_lists", "toc"]
 _BLOCKS = frozenset(
     {"p", "div", "li", "dt", "dd", "tr", "blockquote", "pre", "table", "ul", "ol", "dl", "hr", "br"}
     | {"h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "details", "summary"}
