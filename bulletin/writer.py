@@ -58,7 +58,7 @@ class Release:
 
     def commit(self) -> None:
         (self.folder / MARKER).write_bytes(_MARKER_TEXT)
-        os.sync()  # the new files must be on disk before the swap makes them the output
+        _sync_file_system(self.folder)  # the new files must be on disk before the swap makes them the output
         with _lock(self.parent / f".{self.output.name}.lock"):
             if self.output.exists():
                 _check_replaceable(self.output)
@@ -174,6 +174,21 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+def _sync_file_system(folder: Path) -> None:
+    """Flush the file system holding ``folder`` (Linux ``syncfs``), not every disk of the machine."""
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
