@@ -403,3 +403,19 @@ def test_a_problem_is_always_one_line(site: SiteDir) -> None:
     assert result.code == 1
     assert f"{rel}:4: error: threat_level: 'sev\\nere' is not one of" in result.err
     assert result.lines[-1] == "1 error, 0 warnings"
+
+
+def test_person_pages_paginate_their_quotes(site: SiteDir) -> None:
+    for n in range(5):
+        site.briefing(
+            f'title: "Q{n}"\ndate: 2020-01-0{n + 1}\nspokespeople: [jane-doe]\nquotes:\n  - by: jane-doe\n    text: "Words {n}"',
+            f'She said "Words {n}".\n',
+            name=f"2020-01-0{n + 1}-q{n}.md",
+        )
+    assert site.run("build").code == 0
+    first = read(site, "people/jane-doe/index.html")
+    second = read(site, "people/jane-doe/page/2/index.html")
+    assert first.count('<figure class="quote">') == 4  # per_page (2) x 2
+    assert second.count('<figure class="quote">') == 2
+    assert "Latest briefings" in first and "Latest briefings" not in second
+    assert 'href="page/2/index.html"' in first

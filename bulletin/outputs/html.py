@@ -51,8 +51,13 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
             quotes_by[quote.person.id].append({"text": quote.text, "briefing": briefing})
     yield PageSpec("/people/", "people.html", {"people": people}, "the people index")
     for person in people:
-        context = {"person": person, "quotes": quotes_by[person.id], "briefings": briefings_by[person.id]}
-        yield PageSpec(person.url, "person.html", context, f"person '{person.id}'")
+        # Quotes are paginated (a spokesperson of a large archive has thousands); the page also
+        # names the person's latest briefings.
+        extra = {"person": person, "briefings": briefings_by[person.id][: site.config.per_page]}
+        what = f"person '{person.id}'"
+        yield from _paginated(
+            quotes_by[person.id], site.config.per_page * 2, person.url, "person.html", extra, what, "quotes"
+        )
     yield PageSpec("/threat-level/", "threat-level.html", {}, "the threat-level page")
     published = views.on_pages()
     yield PageSpec("/deployments/", "deployments.html", {"chart": deployment_chart(published)}, "the deployments page")
@@ -65,7 +70,7 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
 
 
 def _paginated(
-    items: list[Any], per_page: int, base: str, template: str, extra: dict[str, Any], what: str
+    items: list[Any], per_page: int, base: str, template: str, extra: dict[str, Any], what: str, key: str = "briefings"
 ) -> Iterator[PageSpec]:
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
     urls = tuple(base if n == 1 else f"{base}page/{n}/" for n in range(1, len(chunks) + 1))
@@ -77,7 +82,7 @@ def _paginated(
             next_url=urls[index + 1] if index + 1 < len(chunks) else None,
             page_urls=urls,
         )
-        context = {**extra, "briefings": chunk, "pagination": pagination}
+        context = {**extra, key: chunk, "pagination": pagination}
         yield PageSpec(urls[index], template, context, f"{what}, page {index + 1}")
 
 
