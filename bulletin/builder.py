@@ -49,6 +49,7 @@ class BuildOptions:
     strict: bool = False
     jobs: int = 1
     cache: BuildCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
+    now_from_clock: bool = False  # no --now and no SOURCE_DATE_EPOCH: live sessions read the clock each rebuild
 
 
 @dataclass
@@ -169,14 +170,14 @@ def _renderer(site: Site, cache: BuildCache | None = None) -> Renderer:
             {"level": LevelView.of(config.level(c.level), c), "since": c.since, "note": c.note}
             for c in reversed(site.timeline)
         ],
-        "build_now": site.now,
         "news_article": functools.partial(news_article, config),
     }
     if cache is not None:
         kept = cache.renderer
-        if isinstance(kept, Renderer) and kept.site_root == site.root and kept.language == config.language:
-            kept.set_globals(globals_)
-            return kept
+        same_site = isinstance(kept, Renderer) and kept.site_root == site.root and kept.language == config.language
+        if same_site and kept.refresh():  # type: ignore[union-attr]
+            kept.set_globals(globals_)  # type: ignore[union-attr]
+            return kept  # type: ignore[return-value]
         cache.renderer = Renderer(site.root, config.language, globals_)
         return cache.renderer
     return Renderer(site.root, config.language, globals_)
@@ -192,7 +193,7 @@ def render_pages(
 ) -> dict[PurePosixPath, bytes]:
     specs: list[PageSpec] = list(plan_pages(site, views))
     if cache:
-        cache.pages.begin((renderer.templates_digest(), renderer.plain_globals()))
+        cache.pages.begin((renderer.digest, renderer.plain_globals()))
     pages: dict[PurePosixPath, bytes] = {}
     sources: dict[str, str] = {}
     warned: set[str] = set()

@@ -7,7 +7,12 @@ parses again only the files whose bytes changed. One cache lives as long as one 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+from enum import Enum
+from pathlib import PurePath
+from typing import Any
 
 from .content.parse import Kind, ParsedSource
 
@@ -52,13 +57,13 @@ class RenderCache:
 
     def begin(self, key: object) -> None:
         """Start a build; a different template set or globals invalidates every page."""
-        if key != self._key:
+        if not same(key, self._key):
             self._pages.clear()
             self._key = key
 
     def get(self, url: str, template: str, context: dict[str, object]) -> bytes | None:
         cached = self._pages.get(url)
-        if cached is not None and cached[0] == template and cached[1] == context:
+        if cached is not None and cached[0] == template and same(cached[1], context):
             self.hits += 1
             return cached[2]
         return None
@@ -94,7 +99,7 @@ class Memo:
         entry = self._store.get((step, key))
         if entry is None or len(entry[0]) != len(inputs):
             return _MISSING
-        if all(a is b or a == b for a, b in zip(entry[0], inputs, strict=True)):
+        if all(same(a, b) for a, b in zip(entry[0], inputs, strict=True)):
             return entry[1]
         return _MISSING
 
@@ -104,3 +109,26 @@ class Memo:
     @staticmethod
     def missing(value: object) -> bool:
         return value is _MISSING
+
+
+_PLAIN = (str, bytes, int, float, bool, type(None), PurePath, Enum, dt.date, dt.timedelta, dt.tzinfo, frozenset, set)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two values would render identically: ``==`` is not enough, since it says ``1 == True``,
+    ignores the order of dict keys and the ``fold`` of a date-time in a clock-change hour."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dt.datetime):
+        return a == b and a.utcoffset() == b.utcoffset() and a.fold == b.fold and a.tzinfo == b.tzinfo
+    if isinstance(a, _PLAIN):
+        return bool(a == b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if dataclasses.is_dataclass(a):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    return False  # functions and anything unknown: never assume they are the same

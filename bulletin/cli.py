@@ -140,6 +140,7 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         drafts=options.drafts,
         strict=options.strict,
         jobs=options.jobs,
+        now_from_clock=not options.now and not os.environ.get("SOURCE_DATE_EPOCH"),
     )
     reporter = TerminalReporter(options.quiet, options.verbose)
     if options.command == "serve":

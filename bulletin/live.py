@@ -36,6 +36,11 @@ def _report(result: builder.BuildResult, started: float, what: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {outcome} in {time.perf_counter() - started:.2f} s ({counts})", file=sys.stderr)
 
 
+def _fresh(options: builder.BuildOptions) -> builder.BuildOptions:
+    """Without --now, each rebuild judges embargo and expiry against the clock at that moment."""
+    return dataclasses.replace(options, now=builder.resolve_now(None)) if options.now_from_clock else options
+
+
 def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, reporter: builder.Reporter) -> int:
     options = dataclasses.replace(options, cache=BuildCache())
     state = PreviewState()
@@ -44,11 +49,12 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
     def rebuild(_changed: set[str] | None = None) -> None:
         with lock:
             started = time.perf_counter()
-            result = builder.check(options, reporter)
+            result = builder.check(_fresh(options), reporter)
             if result.ok:
                 state.publish(result.rendered, result.static)
             else:
-                state.fail([str(p) for p in result.problems.sorted() if p.severity.value == "error"])
+                failing = [p for p in result.problems.sorted() if p.severity.value == "error" or options.strict]
+                state.fail([str(p) for p in failing])
             _report(result, started, "rebuilt")
 
     rebuild()
@@ -75,7 +81,7 @@ def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter)
     def rebuild(_changed: set[str] | None = None) -> None:
         with lock:
             started = time.perf_counter()
-            result = builder.build(options, reporter)
+            result = builder.build(_fresh(options), reporter)
             _report(result, started, "wrote")
 
     rebuild()

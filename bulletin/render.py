@@ -54,16 +54,19 @@ MONTHS = {
 }
 
 
+def template_dirs(site_root: Path) -> list[Path]:
+    """Where templates are looked up: the site's own folder first, then the default theme's."""
+    dirs = [(site_root / "templates").resolve(), THEME_ROOT / "templates"]
+    return [d for i, d in enumerate(dirs) if d.is_dir() and d not in dirs[:i]]
+
+
 class Renderer:
     """Renders named templates with a shared set of globals."""
 
     def __init__(self, site_root: Path, language: str, globals_: dict[str, Any]) -> None:
         self.site_root = site_root
         self.language = language
-        dirs = [(site_root / "templates").resolve(), THEME_ROOT / "templates"]
-        self.template_dirs = [
-            d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in [x.resolve() for x in dirs[:i]]
-        ]
+        self.template_dirs = template_dirs(site_root)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
             autoescape=True,
@@ -80,12 +83,27 @@ class Renderer:
             number=self.format_number,
         )
         self.set_globals(globals_)
+        self.digest = self.templates_digest()
 
     def set_globals(self, globals_: dict[str, Any]) -> None:
         """The site-wide variables; a renderer kept between rebuilds gets each build's."""
         self.env.globals.update(globals_)
         self.data_globals = frozenset(k for k, v in globals_.items() if not callable(v))
         self.env.globals["url"] = _url
+
+    def refresh(self) -> bool:
+        """For a renderer kept between rebuilds: forget compiled templates if any file changed.
+
+        Jinja's own check looks at modification times, which a copy with ``cp -p`` keeps.
+        Returns False when the template folders themselves changed (make a new renderer).
+        """
+        if template_dirs(self.site_root) != self.template_dirs:
+            return False
+        digest = self.templates_digest()
+        if digest != self.digest:
+            self.env.cache.clear()
+            self.digest = digest
+        return True
 
     def templates_digest(self) -> str:
         """A digest of every template file: any change to one can change any page."""

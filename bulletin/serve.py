@@ -8,13 +8,19 @@ builds over Server-Sent Events; the published output never contains it.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import ipaddress
 import json
 import mimetypes
 import posixpath
+import re
 import secrets
+import select
+import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -22,8 +28,10 @@ from urllib.parse import unquote, urlsplit
 
 PREFIX = "/__bulletin/"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-MAX_CLIENTS = 64
+MAX_CLIENTS = 96
+MAX_STREAMS = 32  # open pages following builds; page loads keep the other slots
 KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 1.0  # how soon a closed page's stream is noticed and its thread freed
 
 
 @dataclass
@@ -31,7 +39,7 @@ class Snapshot:
     """One complete build: every response comes from one snapshot, never from two."""
 
     build: str
-    files: dict[str, bytes | Path]
+    files: dict[str, bytes]
     errors: list[str] = field(default_factory=list)
     css: str = ""  # version of the stylesheets, so a CSS-only change can swap them without a reload
     html: str = ""  # version of everything else
@@ -49,9 +57,15 @@ class PreviewState:
         self.closed = False
 
     def publish(self, rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> None:
-        files: dict[str, bytes | Path] = {str(p): data for p, data in rendered.items()}
-        files.update({str(p): source for p, source in static.items()})
-        marks: dict[str, object] = {k: v if isinstance(v, bytes) else _file_mark(v) for k, v in files.items()}
+        files: dict[str, bytes] = {str(p): data for p, data in rendered.items()}
+        # Static files are read now, into the snapshot: a request never touches the disk, so a file
+        # replaced by a symlink, deleted or half-rewritten later cannot be served.
+        for path, source in static.items():
+            try:
+                files[str(path)] = source.read_bytes()
+            except OSError:
+                continue
+        marks: dict[str, object] = dict(files)
         with self.changed:
             old = self.snapshot
             # Unchanged pages come back from the render cache as the same objects: cheap to compare.
@@ -80,12 +94,15 @@ class PreviewState:
             self.changed.notify_all()
 
 
-def _file_mark(path: Path) -> object:
+_HOST = re.compile(r"(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+))(?::[0-9]{1,5})?")
+
+
+def _is_ip(name: str) -> bool:
     try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (str(path), stat.st_mtime_ns, stat.st_size)
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class RequestRejected(Exception):
@@ -141,13 +158,24 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, address: tuple[str, int], state: PreviewState, host_names: set[str]) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         self.state = state
         self.host_names = host_names
+        # Bound to all interfaces on purpose: allow addresses typed as IP literals (other devices on
+        # the network); names still must match, which is what stops DNS rebinding.
+        self.any_ip = address[0] in ("0.0.0.0", "::")
         self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self.streams = threading.BoundedSemaphore(MAX_STREAMS)  # event streams hold a thread each
         super().__init__(address, PreviewHandler)
 
     def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
-        self.slots.acquire()  # bounded: a flood of connections waits instead of spawning threads
+        # Bounded, and never blocking the accept loop: a connection beyond the limit gets a 503.
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            self.shutdown_request(request)
+            return
         try:
             super().process_request(request, client_address)
         except Exception:
@@ -184,9 +212,13 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _refuse_method
 
     def _answer(self, body: bool) -> None:
-        host = (self.headers.get("Host") or "").strip()
-        name = host.rsplit(":", 1)[0].strip("[]") if host and not host.endswith("]") else host.strip("[]")
-        if name.lower() not in self.server.host_names:
+        hosts = self.headers.get_all("Host") or []
+        match = _HOST.fullmatch(hosts[0].strip()) if len(hosts) == 1 else None
+        if match is None:
+            self._send(400, b"Bad request: one Host header, name[:port]\n", "text/plain; charset=utf-8", body)
+            return
+        name = (match.group(1) or match.group(2)).lower()
+        if name not in self.server.host_names and not (self.server.any_ip and _is_ip(name)):
             self._send(403, b"Forbidden: unexpected Host header\n", "text/plain; charset=utf-8", body)
             return
         if self.path.startswith(PREFIX):
@@ -199,7 +231,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             return
         snapshot = self.server.state.snapshot
         if key not in snapshot.files and not is_folder and f"{key}/index.html" in snapshot.files:
-            self._send(301, b"", "text/plain", body, extra={"Location": urlsplit(self.path).path + "/"})
+            parts = urlsplit(self.path)
+            location = parts.path + "/" + (f"?{parts.query}" if parts.query else "")
+            self._send(301, b"", "text/plain", body, extra={"Location": location})
             return
         if key not in snapshot.files:
             page = snapshot.files.get("404.html", b"Not found\n")
@@ -210,8 +244,7 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             kind += "; charset=utf-8"
         self._send(200, self._read(snapshot.files[key], snapshot, html=key.endswith(".html")), kind, body)
 
-    def _read(self, item: bytes | Path, snapshot: Snapshot, html: bool) -> bytes:
-        data = item if isinstance(item, bytes) else _read_file(item)
+    def _read(self, data: bytes, snapshot: Snapshot, html: bool) -> bytes:
         return inject(data, snapshot) if html else data
 
     def _internal(self, body: bool) -> None:
@@ -224,6 +257,15 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             self._send(404, b"Not found\n", "text/plain", body)
 
     def _events(self) -> None:
+        if not self.server.streams.acquire(blocking=False):
+            self._send(503, b"Too many open pages\n", "text/plain", True, extra={"Retry-After": "5"})
+            return
+        try:
+            self._stream()
+        finally:
+            self.server.streams.release()
+
+    def _stream(self) -> None:
         state = self.server.state
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -232,18 +274,22 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         sent = None
+        quiet_since = time.monotonic()
         try:
             while True:
                 with state.changed:
                     current = state.snapshot
                     if (current.build, tuple(current.errors)) == sent:
-                        state.changed.wait(KEEPALIVE_SECONDS)
+                        state.changed.wait(POLL_SECONDS)
                         current = state.snapshot
                     closed = state.closed
-                if closed:
+                if closed or _peer_closed(self.connection):
                     return
                 if (current.build, tuple(current.errors)) == sent:
+                    if time.monotonic() - quiet_since < KEEPALIVE_SECONDS:
+                        continue
                     self.wfile.write(b": keep-alive\n\n")
+                    quiet_since = time.monotonic()
                 else:
                     payload = {
                         "build": current.build,
@@ -270,11 +316,13 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def _read_file(path: Path) -> bytes:
+def _peer_closed(connection: socket.socket) -> bool:
+    """True when the browser closed the page (the socket reads as end of file)."""
     try:
-        return path.read_bytes()
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
     except OSError:
-        return b""
+        return True
 
 
 def start_server(state: PreviewState, host: str, port: int) -> PreviewServer:

@@ -135,17 +135,19 @@ class ViewBuilder:
         self.tag_names = _first_spellings(b.tags for b in _oldest_first(site.on_pages))
         self.region_names = _first_spellings((b.region,) if b.region else () for b in _oldest_first(site.on_pages))
         # What every briefing's view depends on besides the briefing itself: compared once per build.
-        shared = (self.config, self.people, self.tag_names, self.region_names, site.now)
+        shared = (self.config, self.people, self.tag_names, self.region_names)
         same_shared = memo is not None and not Memo.missing(memo.get("views", None, shared))
         if memo is not None:
             memo.put("views", None, shared, True)
         self.briefings = {}
         for b in site.on_pages:
-            kept = memo.get("view", b.slug, (b,)) if memo is not None and same_shared else None
+            # The clock matters to a view only through these two flags.
+            inputs = (b, site.is_expired(b), b.publish_at is not None and b.publish_at.at > site.now)
+            kept = memo.get("view", b.slug, inputs) if memo is not None and same_shared else None
             if kept is None or Memo.missing(kept):
                 kept = self._briefing(b)
                 if memo is not None:
-                    memo.put("view", b.slug, (b,), kept)
+                    memo.put("view", b.slug, inputs, kept)
             self.briefings[b.slug] = kept  # type: ignore[assignment]
 
     def level(self, level_id: str | None, change: LevelChange | None = None) -> LevelView | None:

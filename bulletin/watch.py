@@ -26,6 +26,7 @@ from .paths import is_ignored_name
 from .render import THEME_ROOT
 
 QUIET_SECONDS = 0.05  # events closer together than this are one change
+MAX_WAIT_SECONDS = 1.0  # a steady trickle of events still gets a rebuild this often
 SOURCE_DIRS = ("content", "templates", "static")
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
 
@@ -54,7 +55,10 @@ def relevant_paths(events: Iterable[FileSystemEvent], site_root: Path, output: P
             path = Path(os.fsdecode(raw))
             if not path.is_absolute():
                 path = site_root / path
-            if is_ignored_name(path.name) or path == output or output in path.parents:
+            if path == output or output in path.parents:
+                continue
+            inside = path.relative_to(site_root).parts if path.is_relative_to(site_root) else (path.name,)
+            if any(is_ignored_name(part) for part in inside):  # also files in hidden folders (.obsidian/)
                 continue
             if path == config or any(root == path or root in path.parents for root in roots):
                 found.add(str(path))
@@ -90,7 +94,9 @@ class Rebuilder:
         self._stopped = False
         self._last_event = 0.0
         self.rebuilds = 0
-        self._scheduled: set[Path] = set()
+        # watched source folder -> (its watchdog watch, its inode): a folder deleted and made again
+        # is a new inode, which the old watch no longer sees
+        self._scheduled: dict[Path, tuple[object, int]] = {}
         self.observer = PollingObserver(timeout=0.5) if poll else Observer()
 
     def _notify(self, event: FileSystemEvent) -> None:
@@ -135,12 +141,21 @@ class Rebuilder:
                 if self._stopped:
                     return
                 # Wait for a quiet moment: one save can be several events, a checkout hundreds.
-                while time.monotonic() - self._last_event < self.quiet and not self._stopped:
+                first = time.monotonic()
+                while (
+                    time.monotonic() - self._last_event < self.quiet
+                    and time.monotonic() - first < MAX_WAIT_SECONDS
+                    and not self._stopped
+                ):
                     self._lock.wait(self.quiet)
                 events, self._events = self._events, []
             changed = relevant_paths(events, self.site_root, self.output)
-            if self._new_source_folder(changed):
-                self._rewatch()
+            gone = {
+                Path(os.fsdecode(e.src_path)).resolve()
+                for e in events
+                if e.event_type in ("deleted", "moved") and e.is_directory
+            }
+            self._schedule_sources(gone)  # source folders deleted, or created (again), since the last batch
             if changed:
                 self.rebuilds += 1
                 try:
@@ -149,15 +164,19 @@ class Rebuilder:
                     traceback.print_exc()
                     print("bulletin: internal error during rebuild (a bug; please report it)", file=sys.stderr)
 
-    def _new_source_folder(self, changed: set[str]) -> bool:
-        return any(Path(p).parent == self.site_root.resolve() and Path(p).name in SOURCE_DIRS for p in changed)
-
-    def _rewatch(self) -> None:
-        self._schedule_sources()
-
-    def _schedule_sources(self) -> None:
+    def _schedule_sources(self, gone: set[Path] | None = None) -> None:
         for root in watched_roots(self.site_root):
-            if root.is_dir() and root not in self._scheduled:
+            try:
+                inode = root.stat().st_ino if root.is_dir() else None
+            except OSError:
+                inode = None
+            current = self._scheduled.get(root)
+            if current is not None and (current[1] != inode or root in (gone or set())):
+                with contextlib.suppress(KeyError, OSError, RuntimeError):
+                    self.observer.unschedule(current[0])  # type: ignore[arg-type]
+                del self._scheduled[root]
+                current = None
+            if current is None and inode is not None:
                 with contextlib.suppress(OSError, RuntimeError):  # gone again before we got to it
-                    self.observer.schedule(self._handler, str(root), recursive=True)
-                    self._scheduled.add(root)
+                    watch = self.observer.schedule(self._handler, str(root), recursive=True)
+                    self._scheduled[root] = (watch, inode)

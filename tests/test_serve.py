@@ -266,3 +266,27 @@ def test_a_new_source_folder_is_watched(watched) -> None:  # type: ignore[no-unt
     assert wait_until(lambda: any(str(site.resolve() / "templates") in c for c in calls), timeout=10)
     (site / "templates/page.html").write_text("x")
     assert wait_until(lambda: any(str(site.resolve() / "templates/page.html") in c for c in calls), timeout=10)
+
+
+@pytest.mark.slow
+def test_a_source_folder_deleted_and_made_again_is_still_watched(watched) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import time
+
+    site, calls = watched
+    backup = site.parent / "backup"
+    shutil.copytree(site / "content", backup)
+    shutil.rmtree(site / "content")
+    shutil.copytree(backup, site / "content")
+    assert wait_until(lambda: len(calls) >= 1, timeout=10)
+    time.sleep(0.5)
+    before = len(calls)
+    (site / "content/pages/about.md").write_text("---\ntitle: About again\n---\nx\n")
+    assert wait_until(lambda: len(calls) > before, timeout=10)
+    hidden = site / "content/.obsidian"
+    hidden.mkdir()
+    time.sleep(0.5)
+    before = len(calls)
+    (hidden / "workspace.json").write_text("{}")
+    time.sleep(0.8)
+    assert len(calls) == before  # files in hidden folders are not sources
