@@ -290,3 +290,59 @@ def test_a_source_folder_deleted_and_made_again_is_still_watched(watched) -> Non
     (hidden / "workspace.json").write_text("{}")
     time.sleep(0.8)
     assert len(calls) == before  # files in hidden folders are not sources
+
+
+@pytest.fixture
+def server():  # type: ignore[no-untyped-def]
+    from bulletin.serve import start_server
+
+    state = PreviewState()
+    state.publish({PurePosixPath("index.html"): b"<html><body>home</body></html>"}, {})
+    running_server = start_server(state, "127.0.0.1", 0)
+    try:
+        yield running_server.server_address[1]
+    finally:
+        state.close()
+        running_server.shutdown()
+        running_server.server_close()
+
+
+@pytest.mark.parametrize(
+    "host, status",
+    [
+        (b"127.0.0.1", b"200"),
+        (b"LOCALHOST:8000", b"200"),
+        (b"[::1]:8000", b"200"),
+        (b"evil.example", b"403"),
+        (b"localhost.", b"403"),
+        (b"127.0.0.1:80, evil.com", b"400"),
+        (b"localhost:abc", b"400"),
+        (b"", b"400"),
+    ],
+)
+def test_host_header_is_checked_strictly(server: int, host: bytes, status: bytes) -> None:
+    answer = raw_request(server, b"GET / HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+    assert answer.split(b" ")[1] == status, answer[:80]
+
+
+def test_two_host_headers_are_refused(server: int) -> None:
+    answer = raw_request(server, b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.com\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+
+
+def test_many_open_pages_never_block_page_loads(server: int) -> None:
+    from bulletin.serve import MAX_STREAMS
+
+    streams = []
+    try:
+        for _ in range(MAX_STREAMS + 5):
+            s = socket.create_connection(("127.0.0.1", server), timeout=5)
+            s.sendall(b"GET /__bulletin/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            streams.append(s)
+        refused = streams[-1].recv(200)
+        assert refused.startswith(b"HTTP/1.1 503") or refused.startswith(b"HTTP/1.1 200")
+        page = raw_request(server, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        assert page.startswith(b"HTTP/1.1 200") and b"home" in page
+    finally:
+        for s in streams:
+            s.close()
