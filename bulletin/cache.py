@@ -110,6 +110,15 @@ class Memo:
     def missing(value: object) -> bool:
         return value is _MISSING
 
+    def intern(self, key: object, value: Any) -> Any:
+        """``value``, or the equal object kept from the previous build. Later memo checks against it
+        are then identity checks: compared once per build, not once per use."""
+        kept = self.get("intern", key, (value,))
+        if not Memo.missing(kept):
+            return kept
+        self.put("intern", key, (value,), value)
+        return value
+
 
 _PLAIN = (str, bytes, int, float, bool, type(None), PurePath, Enum, dt.date, dt.timedelta, dt.tzinfo, frozenset, set)
 

@@ -81,6 +81,8 @@ def load_site(
     config = load_config(root, problems, base_url)
     if config is None:
         return None
+    if memo is not None:
+        config = memo.intern("config", config)
     now = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
     refs = list(discover(root, problems))
     parsed = parse_all(root, refs, config.allow_raw_html, jobs, problems, cache)
@@ -100,6 +102,8 @@ def load_site(
             if person:
                 people[person.id] = person
     person_ids = frozenset(PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON)
+    if memo is not None:
+        person_ids = memo.intern("person_ids", person_ids)
     for source in parsed:
         if source.kind is Kind.BRIEFING:
             briefing = _read_briefing(source, config, person_ids, problems, memo)

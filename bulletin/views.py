@@ -130,6 +130,7 @@ class ViewBuilder:
 
     def __init__(self, site: Site, memo: Memo | None = None) -> None:
         self.site = site
+        self.memo = memo
         self.config: SiteConfig = site.config
         self.people = {pid: person_view(p) for pid, p in site.people.items()}
         self.tag_names = _first_spellings(b.tags for b in _oldest_first(site.on_pages))
@@ -207,8 +208,16 @@ class ViewBuilder:
                 if b.slug in listed:
                     items.append(self.briefings[b.slug])
         spellings = self.tag_names if kind == "tags" else self.region_names
-        result = [Taxonomy(spellings[slug], slug, f"/{kind}/{slug}/", tuple(items)) for slug, items in groups.items()]
+        result = [
+            self.stable(("taxonomy", kind, slug), Taxonomy(spellings[slug], slug, f"/{kind}/{slug}/", tuple(items)))
+            for slug, items in groups.items()
+        ]
         return sorted(result, key=lambda t: (t.name.casefold(), t.slug))
+
+    def stable(self, key: object, value: Any) -> Any:
+        """``value``, or the equal object of the previous build: pages that share it then compare by
+        identity when the render cache checks their context (one comparison per build, not per page)."""
+        return value if self.memo is None else self.memo.intern(key, value)
 
     def page(self, page: Page) -> PageView:
         return PageView(page.slug, f"/{page.slug}/", page.title, page.body_html, page.extra)

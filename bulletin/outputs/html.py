@@ -33,14 +33,16 @@ class Pagination:
 def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
     listed = views.listed()
     yield PageSpec("/", "index.html", {"latest": listed[: site.config.per_page]}, "the home page")
-    yield from _paginated(listed, site.config.per_page, "/briefings/", "briefings.html", {}, "the briefing listing")
+    yield from _paginated(
+        views, listed, site.config.per_page, "/briefings/", "briefings.html", {}, "the briefing listing"
+    )
     for briefing in views.briefings.values():
         yield PageSpec(briefing.url, "briefing.html", {"briefing": briefing}, f"briefing '{briefing.slug}'")
     for kind, label in (("tags", "tag"), ("regions", "region")):
         groups = views.taxonomy(kind)
         yield PageSpec(f"/{kind}/", "taxonomy-index.html", {"groups": groups, "kind": kind}, f"the {label} index")
         for group in groups:
-            yield from _taxonomy_pages(group, kind, label, site.config.per_page)
+            yield from _taxonomy_pages(views, group, kind, label, site.config.per_page)
     people = list(views.people.values())
     quotes_by: dict[str, list[dict[str, Any]]] = {p.id: [] for p in people}
     briefings_by: dict[str, list[Any]] = {p.id: [] for p in people}
@@ -56,7 +58,7 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
         extra = {"person": person, "briefings": briefings_by[person.id][: site.config.per_page]}
         what = f"person '{person.id}'"
         yield from _paginated(
-            quotes_by[person.id], site.config.per_page * 2, person.url, "person.html", extra, what, "quotes"
+            views, quotes_by[person.id], site.config.per_page * 2, person.url, "person.html", extra, what, "quotes"
         )
     yield PageSpec("/threat-level/", "threat-level.html", {}, "the threat-level page")
     published = views.on_pages()
@@ -70,10 +72,19 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
 
 
 def _paginated(
-    items: list[Any], per_page: int, base: str, template: str, extra: dict[str, Any], what: str, key: str = "briefings"
+    views: ViewBuilder,
+    items: list[Any],
+    per_page: int,
+    base: str,
+    template: str,
+    extra: dict[str, Any],
+    what: str,
+    key: str = "briefings",
 ) -> Iterator[PageSpec]:
     chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
-    urls = tuple(base if n == 1 else f"{base}page/{n}/" for n in range(1, len(chunks) + 1))
+    urls = views.stable(
+        ("urls", base), tuple(base if n == 1 else f"{base}page/{n}/" for n in range(1, len(chunks) + 1))
+    )
     for index, chunk in enumerate(chunks):
         pagination = Pagination(
             number=index + 1,
@@ -86,9 +97,11 @@ def _paginated(
         yield PageSpec(urls[index], template, context, f"{what}, page {index + 1}")
 
 
-def _taxonomy_pages(group: Taxonomy, kind: str, label: str, per_page: int) -> Iterator[PageSpec]:
+def _taxonomy_pages(views: ViewBuilder, group: Taxonomy, kind: str, label: str, per_page: int) -> Iterator[PageSpec]:
     extra = {"group": group, "kind": kind, "label": label}
-    yield from _paginated(list(group.briefings), per_page, group.url, "taxonomy.html", extra, f"{label} '{group.slug}'")
+    yield from _paginated(
+        views, list(group.briefings), per_page, group.url, "taxonomy.html", extra, f"{label} '{group.slug}'"
+    )
 
 
 def navigation(site: Site) -> list[Link]:
