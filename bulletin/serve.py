@@ -43,7 +43,6 @@ class Snapshot:
     errors: list[str] = field(default_factory=list)
     css: str = ""  # version of the stylesheets, so a CSS-only change can swap them without a reload
     html: str = ""  # version of everything else
-    marks: dict[str, object] = field(default_factory=dict)  # what tells a file changed
 
 
 class PreviewState:
@@ -65,27 +64,26 @@ class PreviewState:
                 files[str(path)] = source.read_bytes()
             except OSError:
                 continue
-        marks: dict[str, object] = dict(files)
         with self.changed:
             old = self.snapshot
             # Unchanged pages come back from the render cache as the same objects: cheap to compare.
-            changed = {k for k, v in marks.items() if old.marks.get(k) is not v and old.marks.get(k) != v}
-            changed |= old.marks.keys() - marks.keys()
+            changed = {k for k, v in files.items() if old.files.get(k) is not v and old.files.get(k) != v}
+            changed |= old.files.keys() - files.keys()
             if old.files and not changed:
                 if old.errors:  # fixed back to what is served: just clear the overlay
-                    self.snapshot = Snapshot(old.build, old.files, [], old.css, old.html, old.marks)
+                    self.snapshot = Snapshot(old.build, old.files, [], old.css, old.html)
                     self.changed.notify_all()
                 return
             self.count += 1
             css = f"{self.count}" if any(k.endswith(".css") for k in changed) or not old.files else old.css
             html = f"{self.count}" if any(not k.endswith(".css") for k in changed) or not old.files else old.html
-            self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html, marks)
+            self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html)
             self.changed.notify_all()
 
     def fail(self, errors: list[str]) -> None:
         with self.changed:
             old = self.snapshot
-            self.snapshot = Snapshot(old.build, old.files, errors, old.css, old.html, old.marks)
+            self.snapshot = Snapshot(old.build, old.files, errors, old.css, old.html)
             self.changed.notify_all()
 
     def close(self) -> None:

@@ -202,7 +202,8 @@ def discover(root: Path, problems: Problems) -> Iterator[SourceRef]:
             if is_ignored_name(name):
                 continue
             rel = f"{rel_dir}/{name}"
-            if not (here / name).resolve().is_relative_to(real_root):
+            # The folder is known to be inside the site; only a symlinked file can lead out of it.
+            if (here / name).is_symlink() and not (here / name).resolve().is_relative_to(real_root):
                 problems.error(rel, 1, "symlink points outside the site; refusing to read it")
                 continue
             kind = classify(rel)
