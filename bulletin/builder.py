@@ -15,15 +15,15 @@ from pathlib import Path, PurePosixPath
 
 from .cache import BuildCache
 from .errors import BulletinError, Problems
-from .outputs.cap import keep_published
 from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
 from .paths import UnsafePath, is_ignored_name, output_file
+from .published import RECORD_DIR, read_record, record_path, write_record
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
 from .views import LevelView, ViewBuilder
-from .writer import MARKER, release
+from .writer import release
 
 
 class Reporter:
@@ -50,6 +50,7 @@ class BuildOptions:
     jobs: int = 1
     cache: BuildCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
     now_from_clock: bool = False  # no --now and no SOURCE_DATE_EPOCH: live sessions read the clock each rebuild
+    locked: bool = False  # a due CAP message that published/ does not hold is an error, not recorded
 
 
 @dataclass
@@ -99,10 +100,18 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         views = ViewBuilder(site, options.cache.memo if options.cache else None)
         pages = render_pages(site, views, renderer, reporter, problems, options.cache)
         html_count = len(pages)
-        machine = data_files(site, views, list(pages), problems, options.cache.memo if options.cache else None)
+        record = read_record(site.root, problems)
+        memo = options.cache.memo if options.cache else None
+        machine = data_files(site, views, list(pages), problems, record, memo)
         pages.update(machine.files)
-        if write and (output / MARKER).is_file():
-            keep_published(pages, output, problems)
+        if options.locked:
+            for (slug, number), (path, line) in sorted(machine.new_message_lines.items()):
+                problems.error(
+                    path,
+                    line,
+                    f"CAP message {number} of '{slug}' is due but {record_path(slug, number)} does not hold it "
+                    "(--locked); build without --locked and commit published/",
+                )
         reporter.detail(f"rendered {len(pages)} pages in {time.perf_counter() - rendering:.2f} s")
         static = collect_static(site.root, problems)
         check_collisions(pages, static, problems)
@@ -114,6 +123,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
+        if machine.new_messages and not options.drafts:
+            # Recorded before the swap: a build killed in between has recorded what it never
+            # published, and the next build publishes exactly those bytes.
+            if options.base_url is None:
+                for path in write_record(site.root, machine.new_messages):
+                    reporter.info(f"recorded {path}; commit it with the content")
+            else:
+                reporter.info(f"{RECORD_DIR}/ not updated: --base-url builds publish messages but never record them")
         with release(output) as rel:
             for path, data in sorted(pages.items()):
                 rel.write(path, data)
@@ -126,9 +143,15 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         result.files = len(pages) + len(static)
         result.output = output
         reporter.info(_next_change(site))
+        if machine.next_index_change:
+            upcoming = machine.next_index_change
+            reporter.info(f"next change to alerts.xml: {upcoming.when.isoformat()} ({upcoming.what}); rebuild then")
         if machine.next_expiry:
-            when, message = machine.next_expiry
-            reporter.info(f"next CAP alert to expire: {message.path} at {when.isoformat()}; rebuild then")
+            upcoming = machine.next_expiry
+            reporter.info(
+                f"next CAP alert to expire: {upcoming.what.removesuffix(' expires')} at "
+                f"{upcoming.when.isoformat()}; rebuild then"
+            )
     except BulletinError as exc:
         problems.extend([exc.problem])
     except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
@@ -244,11 +267,18 @@ def output_overlap(output: Path, site_root: Path) -> str | None:
     """Why ``output`` may not be the output folder (a build replaces it whole), or None."""
     out = output.resolve()
     root = site_root.resolve()
-    protected = [root / "content", root / "templates", root / "static", THEME_ROOT / "templates", THEME_ROOT / "static"]
+    protected = [
+        root / "content",
+        root / "templates",
+        root / "static",
+        root / RECORD_DIR,
+        THEME_ROOT / "templates",
+        THEME_ROOT / "static",
+    ]
     if out == root or root.is_relative_to(out) or THEME_ROOT.is_relative_to(out):
         return f"output folder {output} contains the site itself; refusing to replace it"
     if any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
-        return f"output folder {output} overlaps content/, templates/ or static/; refusing to replace it"
+        return f"output folder {output} overlaps content/, templates/, static/ or published/; refusing to replace it"
     return None
 
 
@@ -293,10 +323,17 @@ def _next_change(site: Site) -> str:
     """When the published site would next differ (an embargo lifts, a briefing expires), for schedulers."""
     upcoming = []
     for b in site.briefings:
-        if b.publish_at and b.publish_at.at > site.now and not b.draft:
+        if b.draft or site.include_drafts:
+            continue
+        if b.publish_at and b.publish_at.at > site.now:
             upcoming.append((b.publish_at.at, f"{b.path} is published"))
         if b.expires and b.expires.at > site.now:
             upcoming.append((b.expires.at, f"{b.path} expires"))
+        for update in b.updates:
+            if update.date.at > site.now:
+                upcoming.append((update.date.at, f"{b.path}: the update of {update.date.iso()} is published"))
+        if b.alert and b.alert.cancel and b.alert.cancel.at.at > site.now:
+            upcoming.append((b.alert.cancel.at.at, f"{b.path}: the alert's cancel is published"))
     if not upcoming:
         return ""
     when, what = min(upcoming)

@@ -50,6 +50,11 @@ def make_parser() -> argparse.ArgumentParser:
     volume = parser.add_mutually_exclusive_group()
     volume.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     volume.add_argument("--verbose", "-v", action="store_true", help="print more")
+    parser.add_argument(
+        "--locked",
+        action="store_true",
+        help="fail instead of recording new CAP messages in published/ (for CI)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="serve: port (default 8000)")
     parser.add_argument("--poll", action="store_true", help="serve/watch: poll for changes instead of OS events")
@@ -128,6 +133,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
     if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
         parser.error(f"--output: {overlap}")
+    if options.locked and options.drafts:
+        parser.error("--locked and --drafts cannot be used together (a --drafts build never records messages)")
     if options.command == "new":
         return _new(parser, options, site_root, now)
     if options.args:
@@ -141,6 +148,7 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         strict=options.strict,
         jobs=options.jobs,
         now_from_clock=not options.now and not os.environ.get("SOURCE_DATE_EPOCH"),
+        locked=options.locked,
     )
     reporter = TerminalReporter(options.quiet, options.verbose)
     if options.command == "serve":

@@ -18,6 +18,9 @@ CONFIG_FILE = "site.yaml"
 CAP_SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CAP_URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
 CAP_CERTAINTY = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+CAP_CATEGORIES = (
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class SiteConfig:
     per_page: int = 10
     feed_size: int = 20
     alert_hours: int = 48
+    alert_by_default: bool = False
     allow_raw_html: bool = False
     menu: tuple[MenuItem, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -183,6 +187,7 @@ SCHEMA: dict[str, f.Field] = {
     "feed_size": f.Field(f.positive),
     "organisation": f.Field(f.record(_ORGANISATION, "organisation")),
     "alert_hours": f.Field(f.positive),
+    "alert_by_default": f.Field(f.boolean, doc="every briefing without an alert key publishes CAP messages"),
     "threat_levels": f.Field(f.list_of(f.record(_LEVEL, "a threat level"))),
     "allow_raw_html": f.Field(f.boolean),
     "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item"))),
@@ -233,6 +238,7 @@ def load_config(site_root: Path, problems: Problems, base_url: str | None = None
         per_page=values.get("per_page", 10),
         feed_size=values.get("feed_size", 20),
         alert_hours=values.get("alert_hours", 48),
+        alert_by_default=values.get("alert_by_default", False),
         allow_raw_html=values.get("allow_raw_html", False),
         menu=tuple(MenuItem(**item) for item in values.get("menu", ())),
         extra=values.get("extra", {}),

@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Memo, ParseCache
 from .config import SiteConfig, load_config
-from .content.briefings import read_briefing
-from .content.model import Briefing, LevelChange, Page, Person
+from .content.areas import read_areas
+from .content.briefings import as_of, read_briefing
+from .content.model import Area, Briefing, LevelChange, Page, Person
 from .content.pages import read_page
 from .content.parse import Kind, ParsedSource, parse_source
 from .content.people import read_person
@@ -27,6 +28,7 @@ from .paths import is_ignored_name
 
 CONTENT = "content"
 TIMELINE_FILE = "content/threat-levels.yaml"
+AREAS_FILE = "content/areas.yaml"
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
 HIDDEN_STATUSES = ("Exercise", "Test")
@@ -44,11 +46,11 @@ class Site:
     config: SiteConfig
     now: dt.datetime
     include_drafts: bool
-    briefings: tuple[Briefing, ...]  # every valid briefing, newest first
+    briefings: tuple[Briefing, ...]  # every valid briefing, newest first, with all its updates
     people: dict[str, Person]
     pages: tuple[Page, ...]
     timeline: tuple[LevelChange, ...]  # oldest first
-    on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked)
+    on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked), as at now
     listed: tuple[Briefing, ...]  # briefings in listings and feeds: on pages and not expired
     published: tuple[Briefing, ...]  # not draft, not embargoed: what CAP alerts are made from
 
@@ -104,9 +106,15 @@ def load_site(
     person_ids = frozenset(PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON)
     if memo is not None:
         person_ids = memo.intern("person_ids", person_ids)
+    areas: dict[str, Area] | None = None  # None: no areas.yaml, so every area is free text
+    for source in parsed:  # areas before briefings too: a briefing names them
+        if source.kind is Kind.AREAS:
+            areas = read_areas(source, problems) or {}
+            if memo is not None:
+                areas = memo.intern("areas", areas)
     for source in parsed:
         if source.kind is Kind.BRIEFING:
-            briefing = _read_briefing(source, config, person_ids, problems, memo)
+            briefing = _read_briefing(source, config, person_ids, areas, problems, memo)
             if briefing:
                 briefings.append(briefing)
         elif source.kind is Kind.PAGE:
@@ -124,9 +132,12 @@ def load_site(
     if problems.errors or timeline is None:
         return None
     briefings.sort(key=lambda b: (b.date.at, b.slug), reverse=True)
-    on_pages = tuple(b for b in briefings if _on_pages(b, now, include_drafts))
+    # Pages, feeds and CAP see each briefing as it stands at ``now``: updates and a cancel
+    # dated later are not published yet (a preview with --drafts shows them all).
+    current = [b if include_drafts else as_of(b, now) for b in briefings]
+    on_pages = tuple(b for b in current if _on_pages(b, now, include_drafts))
     listed = tuple(b for b in on_pages if include_drafts or b.expires is None or b.expires.at > now)
-    published = tuple(b for b in briefings if include_drafts or _released(b, now))
+    published = tuple(b for b in current if include_drafts or _released(b, now))
     if timeline_source is not None:
         _check_levels_against_timeline(briefings, timeline, docs, problems)
     else:
@@ -147,19 +158,24 @@ def load_site(
 
 
 def _read_briefing(
-    source: ParsedSource, config: SiteConfig, person_ids: frozenset[str], problems: Problems, memo: Memo | None
+    source: ParsedSource,
+    config: SiteConfig,
+    person_ids: frozenset[str],
+    areas: dict[str, Area] | None,
+    problems: Problems,
+    memo: Memo | None,
 ) -> Briefing | None:
-    """Stage two, reused in a live session while the parsed source, config and people are unchanged."""
+    """Stage two, reused in a live session while the parsed source, config, people and areas are unchanged."""
     if memo is None:
-        return read_briefing(source, config, person_ids, problems)
-    inputs = (source, config, person_ids)
+        return read_briefing(source, config, person_ids, areas, problems)
+    inputs = (source, config, person_ids, areas)
     kept = memo.get("briefing", source.path, inputs)
     if not Memo.missing(kept):
         briefing, found = kept  # type: ignore[misc]
         problems.extend(found)
         return briefing
     local = Problems()
-    briefing = read_briefing(source, config, person_ids, local)
+    briefing = read_briefing(source, config, person_ids, areas, local)
     found = local.sorted()
     problems.extend(found)
     memo.put("briefing", source.path, inputs, (briefing, found))
@@ -218,6 +234,8 @@ def classify(rel: str) -> Kind | None:
     parts = rel.split("/")
     if rel == TIMELINE_FILE:
         return Kind.TIMELINE
+    if rel == AREAS_FILE:
+        return Kind.AREAS
     if len(parts) >= 3 and parts[1] == "briefings" and rel.endswith(".md"):
         return Kind.BRIEFING
     if len(parts) >= 3 and parts[1] == "pages" and rel.endswith(".md"):

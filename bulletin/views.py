@@ -12,8 +12,9 @@ from typing import Any
 
 from .cache import Memo
 from .config import SiteConfig, ThreatLevel
-from .content.model import Briefing, LevelChange, Page, Person, Source, Update
+from .content.model import Briefing, Cancel, LevelChange, Page, Person, Source, Update
 from .fields import Moment, slugify
+from .outputs.areamap import AreaMap, area_map
 from .site import Site
 
 
@@ -72,7 +73,8 @@ class BriefingView:
     body_html: str
     level: LevelView | None
     officers: Any  # content.model.Officers or None
-    area: str | None
+    area: str | None  # the free text, or the names of the areas
+    area_map: AreaMap | None  # the outline of the areas with a polygon or circle
     region: Link | None
     tags: tuple[Link, ...]
     spokespeople: tuple[PersonView, ...]
@@ -83,6 +85,7 @@ class BriefingView:
     expired: bool
     expires: Moment | None
     has_alert: bool  # publishes CAP messages (alert.xml)
+    cancel: Cancel | None  # the alert was cancelled (at, reason), once that is published
     draft: bool
     embargoed: bool
     extra: dict[str, Any]
@@ -170,7 +173,8 @@ class ViewBuilder:
             body_html=b.body_html,
             level=self.level(b.threat_level),
             officers=b.officers,
-            area=b.area,
+            area=b.area_text,
+            area_map=area_map(b.areas),
             region=region,
             tags=tags,
             spokespeople=tuple(self.people[p] for p in b.spokespeople),
@@ -180,7 +184,8 @@ class ViewBuilder:
             sources=b.sources,
             expired=site.is_expired(b),
             expires=b.expires,
-            has_alert=b.alert is not None,
+            has_alert=b.alert is not None and (site.include_drafts or b.date.at <= site.now),
+            cancel=b.alert.cancel if b.alert else None,
             draft=b.draft,
             embargoed=b.publish_at is not None and b.publish_at.at > site.now,
             extra=b.extra,

@@ -69,7 +69,7 @@ def test_feed_size_limits_the_feeds(site: SiteDir) -> None:
 def test_every_cap_message_validates_and_the_chain_references_all_earlier_ones(site: SiteDir, cap_schema) -> None:  # type: ignore[no-untyped-def]
     site.briefing(
         'title: "Evacuate the square"\ndate: 2020-01-01T10:00:00\narea: "Market Square"\nthreat_level: severe\n'
-        'advice: "Leave **now** by the north exit."\nalert: {response: Evacuate, cancel: "Issued in error"}\n'
+        'advice: "Leave **now** by the north exit."\nalert: {response: Evacuate, cancel: {at: 2020-01-01T13:00:00, reason: Issued in error}}\n'
         "updates:\n  - date: 2020-01-01T11:00:00\n    note: First update.\n  - date: 2020-01-01T12:00:00\n    note: Second.",
         name="2020-01-01-square.md",
     )
@@ -113,7 +113,7 @@ def test_alert_false_publishes_no_cap_and_exercises_only_cap(site: SiteDir) -> N
 
 def test_alerts_index_holds_messages_in_force_and_those_ended_in_the_last_48_hours(site: SiteDir) -> None:
     site.briefing(
-        'title: "Avoid the station"\ndate: 2020-01-01T10:00:00\nexpires: 2020-01-02T10:00:00\n'
+        'title: "Avoid the station"\ndate: 2020-01-01T10:00:00\nexpires: 2020-01-02T10:00:00\nalert: {response: Avoid}\n'
         "updates:\n  - date: 2020-01-01T12:00:00\n    note: Still closed.",
         name="2020-01-01-station.md",
     )
@@ -177,7 +177,8 @@ def test_escaping_survives_every_output(site: SiteDir, cap_schema) -> None:  # t
     quoted = TRICKY.replace('"', '\\"')
     summary = "Closing </script><script>alert(1)</script> ]]> & more"
     site.briefing(
-        f'title: "{quoted}"\ndate: 2020-01-01\nsummary: "{summary}"\ntags: ["{quoted}"]', name="2020-01-01-tricky.md"
+        f'title: "{quoted}"\ndate: 2020-01-01\nsummary: "{summary}"\ntags: ["{quoted}"]\nalert: {{}}',
+        name="2020-01-01-tricky.md",
     )
     assert site.run("build").code == 0
     atom = feedparser.parse(str(site.public / "feed.xml"))
@@ -199,22 +200,26 @@ def test_escaping_survives_every_output(site: SiteDir, cap_schema) -> None:  # t
 
 def test_published_cap_messages_never_change(site: SiteDir) -> None:
     assert site.run("build").code == 0
-    message = site.public / "briefings/patrols/cap/0.xml"
-    before = message.read_bytes()
+    recorded = site.root / "published/patrols/0.xml"
+    before = recorded.read_bytes()
+    assert (site.public / "briefings/patrols/cap/0.xml").read_bytes() == before
     path = site.root / "content/briefings/2016-08-03-patrols.md"
     path.write_text(path.read_text().replace("A second paragraph.", "A corrected paragraph."))
     result = site.run("build")
     assert result.code == 0
-    assert message.read_bytes() == before
-    assert "warning: CAP message 0, 1 of 'patrols' was published with other text and is kept as published" in result.err
+    assert (site.public / "briefings/patrols/cap/0.xml").read_bytes() == before
+    assert (
+        "content/briefings/2016-08-03-patrols.md:3: warning: CAP message 0 (Alert) of 'patrols' was published on "
+        "2016-08-03T10:00:00+01:00 and cannot change (published/patrols/0.xml holds it); add an update"
+    ) in result.err
     assert "A corrected paragraph." in (site.public / "briefings/patrols/index.html").read_text()
-    fresh = site.run("build", "--output", str(site.root / "fresh"))
+    fresh = site.run("build", "--output", str(site.root / "fresh"))  # a new folder, as on a CI machine
     assert fresh.code == 0
-    assert "A corrected paragraph." in (site.root / "fresh/briefings/patrols/cap/0.xml").read_text()
+    assert (site.root / "fresh/briefings/patrols/cap/0.xml").read_bytes() == before
 
 
 def test_long_headline_is_a_warning(site: SiteDir) -> None:
-    rel = site.briefing(f'title: "{"Long " * 30}"\ndate: 2020-01-01', name="2020-01-01-long.md")
+    rel = site.briefing(f'title: "{"Long " * 30}"\ndate: 2020-01-01\nalert: {{}}', name="2020-01-01-long.md")
     result = site.run("check")
     assert result.code == 0
     assert f"{rel}:1: warning: title is 149 characters; CAP headlines should stay under 140" in result.err

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from .. import fields as f
-from ..config import SiteConfig
+from ..config import CAP_CATEGORIES, CAP_CERTAINTY, CAP_SEVERITY, CAP_URGENCY, SiteConfig
 from ..errors import Problems, did_you_mean
 from ..yamlsafe import KeyPath
-from .model import Alert, Briefing, Officers, Quote, Source, Update
+from .areas import AREA_DESC_LIMIT, AREAS_FILE
+from .model import Alert, Area, Briefing, Cancel, Officers, Quote, Source, Update
 from .parse import ParsedSource
 
 ALERT_STATUSES = ("Actual", "Exercise", "Test")
@@ -27,10 +30,42 @@ _OFFICERS = {
 _QUOTE = {"by": f.Field(f.slug, required=True), "text": f.Field(f.text, required=True)}
 _UPDATE = {"date": f.Field(f.moment, required=True), "note": f.Field(f.text, required=True)}
 _SOURCE = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.url, required=True)}
+EVENT_LIMIT = 35  # CAP event: the badge aggregators show
+
+
+def _event(reader: f.Reader, at: KeyPath, value: Any) -> str:
+    result = f.line_text(reader, at, value)
+    if len(result) > EVENT_LIMIT:
+        raise f.Invalid(f"is {len(result)} characters; aggregators show at most {EVENT_LIMIT}, e.g. 'Suspicious item'")
+    return result
+
+
+_CANCEL = {
+    "at": f.Field(f.moment, required=True, doc="when the Cancel is sent; later than every earlier message"),
+    "reason": f.Field(f.text, required=True, doc="why: issued in error, or the alert is over"),
+}
+_cancel_record = f.record(_CANCEL, "alert.cancel")
+
+
+def _cancel(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        raise f.Invalid(
+            "must be a mapping {at, reason}: when the Cancel is sent and why, e.g. "
+            f'{{at: 2021-03-20T14:30:00, reason: "{value.strip()[:40]}"}}'
+        )
+    return _cancel_record(reader, at, value)
+
+
 _ALERT = {
     "status": f.Field(f.one_of(*ALERT_STATUSES)),
     "response": f.Field(f.one_of(*RESPONSE_TYPES)),
-    "cancel": f.Field(f.text, doc="why the briefing was issued in error; publishes a CAP Cancel"),
+    "event": f.Field(_event, doc="what happens, at most 35 characters; default: the threat level"),
+    "category": f.Field(f.one_of(*CAP_CATEGORIES)),
+    "urgency": f.Field(f.one_of(*CAP_URGENCY)),
+    "severity": f.Field(f.one_of(*CAP_SEVERITY)),
+    "certainty": f.Field(f.one_of(*CAP_CERTAINTY)),
+    "onset": f.Field(f.moment, doc="when the hazard begins; default: the briefing's date"),
+    "cancel": f.Field(_cancel, doc="{at, reason}: publishes a CAP Cancel at that time"),
 }
 _alert_record = f.record(_ALERT, "alert")
 
@@ -40,7 +75,13 @@ def _alert(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any] | None:
         return None
     if isinstance(value, dict):
         return _alert_record(reader, at, value)
-    raise f.Invalid("must be false (no CAP alert) or a mapping with status, response and cancel")
+    raise f.Invalid("must be false (no CAP alert) or a mapping such as {response: Avoid, event: Suspicious item}")
+
+
+def _area(reader: f.Reader, at: KeyPath, value: Any) -> str | tuple[str, ...]:
+    if isinstance(value, list):
+        return f.list_of(f.slug)(reader, at, value)
+    return f.line_text(reader, at, value)
 
 
 def schema(config: SiteConfig) -> dict[str, f.Field]:
@@ -51,7 +92,7 @@ def schema(config: SiteConfig) -> dict[str, f.Field]:
         "summary": f.Field(f.text, doc="default: the body's first paragraph"),
         "threat_level": f.Field(f.one_of(*config.level_ids)),
         "officers": f.Field(f.record(_OFFICERS, "officers")),
-        "area": f.Field(f.line_text, doc="the CAP areaDesc"),
+        "area": f.Field(_area, doc="free text (the CAP areaDesc), or ids of content/areas.yaml"),
         "region": f.Field(f.line_text),
         "tags": f.Field(f.list_of(f.line_text)),
         "spokespeople": f.Field(f.list_of(f.slug)),
@@ -69,9 +110,14 @@ def schema(config: SiteConfig) -> dict[str, f.Field]:
 
 
 def read_briefing(
-    parsed: ParsedSource, config: SiteConfig, person_ids: Collection[str], problems: Problems
+    parsed: ParsedSource,
+    config: SiteConfig,
+    person_ids: Collection[str],
+    areas: Mapping[str, Area] | None,
+    problems: Problems,
 ) -> Briefing | None:
-    """Validate one briefing; None when it has errors (all of them reported)."""
+    """Validate one briefing against the site's people and areas (None: no areas.yaml); None when it
+    has errors (all of them reported)."""
     problems.extend(parsed.problems)
     doc = parsed.doc
     if doc is None or parsed.body is None:
@@ -96,17 +142,23 @@ def read_briefing(
     _check_tags(reader, values.get("tags", ()), "tags")
     if "region" in values:
         _check_tags(reader, (values["region"],), "region")
-    updates = tuple(sorted((Update(**u) for u in values.get("updates", ())), key=lambda u: u.date.at))
+    updates = tuple(
+        sorted(
+            (Update(**u, line=doc.line(("updates", i, "date"))) for i, u in enumerate(values.get("updates", ()))),
+            key=lambda u: u.date.at,
+        )
+    )
     date = values.get("date")
     if date is not None:
-        for index, update in enumerate(values.get("updates", ())):
-            if update["date"].at < date.at:
-                reader.error(("updates", index, "date"), "update is dated before the briefing's date")
+        _check_update_times(reader, date, values.get("updates", ()))
         if "expires" in values and values["expires"].at <= date.at:
             reader.error(("expires",), "expires must be after the briefing's date")
         if "expires" in values and "publish_at" in values and values["publish_at"].at >= values["expires"].at:
             reader.error(("publish_at",), "publish_at is not before expires, so the briefing would never be listed")
-    alert_values = values.get("alert", {})
+    area_text, named = _resolve_area(reader, values.get("area"), areas)
+    alert = _make_alert(reader, values, doc.value, config, updates)
+    if alert is not None:
+        _check_alert_area(reader, area_text, named, values, config, "area" in doc.value)
     advice = parsed.fields_markdown.get("advice")
     if reader.failures or parsed.failed or date is None:
         return None
@@ -120,7 +172,8 @@ def read_briefing(
         body_text=body.text,
         threat_level=values.get("threat_level"),
         officers=officers,
-        area=values.get("area"),
+        area=area_text,
+        areas=named,
         region=values.get("region"),
         tags=tuple(dict.fromkeys(values.get("tags", ()))),
         spokespeople=tuple(dict.fromkeys(spokespeople)),
@@ -132,9 +185,131 @@ def read_briefing(
         draft=values.get("draft", False),
         publish_at=values.get("publish_at"),
         expires=values.get("expires"),
-        alert=None if alert_values is None else Alert(**alert_values),
+        alert=alert,
         extra=values.get("extra", {}),
+        date_line=doc.line(("date",)),
     )
+
+
+def as_of(b: Briefing, now: dt.datetime) -> Briefing:
+    """The briefing as published at ``now``: updates and a cancel dated later wait for their time."""
+    updates = tuple(u for u in b.updates if u.date.at <= now)
+    alert = b.alert
+    if alert is not None and alert.cancel is not None and alert.cancel.at.at > now:
+        alert = dataclasses.replace(alert, cancel=None)
+    if len(updates) == len(b.updates) and alert is b.alert:
+        return b  # the same object, so caches keyed on it still match
+    return dataclasses.replace(b, updates=updates, alert=alert)
+
+
+def _check_update_times(reader: f.Reader, date: f.Moment, updates: tuple[dict[str, Any], ...]) -> None:
+    """Each update is a CAP Update sent at its date: after the briefing, and never two at once."""
+    seen: dict[dt.datetime, int] = {}
+    for index, update in enumerate(updates):
+        when = update["date"].at
+        if when < date.at:
+            reader.error(("updates", index, "date"), "update is dated before the briefing's date")
+        elif when == date.at:
+            reader.error(
+                ("updates", index, "date"),
+                f"update is dated {update['date'].iso()}, the briefing's own date; give it the time of the update",
+            )
+        elif when in seen:
+            reader.error(
+                ("updates", index, "date"),
+                f"two updates at {update['date'].iso()} (the other is updates[{seen[when] + 1}]); "
+                "give each its own time",
+            )
+        seen.setdefault(when, index)
+
+
+def _resolve_area(
+    reader: f.Reader, value: str | tuple[str, ...] | None, areas: Mapping[str, Area] | None
+) -> tuple[str | None, tuple[Area, ...]]:
+    """Free text, or the gazetteer areas it names: a value written like an id must be one when
+    areas.yaml exists (so a typo cannot silently become an area without geometry)."""
+    if value is None:
+        return None, ()
+    if isinstance(value, str) and (areas is None or not f.SLUG.fullmatch(value)):
+        return value, ()
+    ids = (value,) if isinstance(value, str) else value
+    if areas is None:
+        reader.error(("area",), f"area: a list names areas of {AREAS_FILE}, which does not exist; create it")
+        return None, ()
+    named = []
+    for index, area_id in enumerate(ids):
+        if area_id in areas:
+            named.append(areas[area_id])
+            continue
+        at: KeyPath = ("area",) if isinstance(value, str) else ("area", index)
+        hint = did_you_mean(area_id, sorted(areas))
+        reader.error(at, f"area: unknown area '{area_id}': not an id in {AREAS_FILE}{hint}")
+    if len({a.id for a in named}) < len(named):
+        reader.error(("area",), "area: names the same area twice")
+    return None, tuple(named)
+
+
+def _make_alert(
+    reader: f.Reader,
+    values: dict[str, Any],
+    written: dict[str, Any],
+    config: SiteConfig,
+    updates: tuple[Update, ...],
+) -> Alert | None:
+    if "alert" not in written:
+        return Alert(line=reader.doc.line(("date",))) if config.alert_by_default else None
+    given = values.get("alert")
+    if given is None:
+        return None  # alert: false, or invalid (reported)
+    cancel = None
+    if "cancel" in given:
+        line = reader.doc.line(("alert", "cancel", "at"))
+        cancel = Cancel(given["cancel"]["at"], given["cancel"]["reason"], line)
+        date = values.get("date")
+        earlier = [("the briefing's date", date)] if date else []
+        earlier += [(f"the update of {u.date.iso()}", u.date) for u in updates]
+        for what, when in earlier:
+            if when is not None and cancel.at.at <= when.at:
+                reader.error(
+                    ("alert", "cancel", "at"),
+                    f"alert.cancel.at {cancel.at.iso()} is not after {what}; "
+                    "a Cancel must be sent after every earlier message",
+                )
+                break
+    onset = given.get("onset")
+    expires = values.get("expires")
+    if onset is not None and expires is not None and onset.at >= expires.at:
+        reader.error(("alert", "onset"), "alert.onset is not before expires; aggregators drop such alerts")
+    fields = {k: v for k, v in given.items() if k != "cancel"}
+    return Alert(**fields, cancel=cancel, line=reader.doc.key_line(("alert",)))
+
+
+def _check_alert_area(
+    reader: f.Reader,
+    area_text: str | None,
+    named: tuple[Area, ...],
+    values: dict[str, Any],
+    config: SiteConfig,
+    area_written: bool,
+) -> None:
+    """An alert's area is what aggregators map and title it by."""
+    if named:
+        return  # every area of areas.yaml has a polygon, a circle or a geocode
+    description = area_text or values.get("region") or config.title
+    at: KeyPath = ("area",) if area_written else ("alert",)
+    if len(description) > AREA_DESC_LIMIT:
+        source = "area" if area_text else "region" if values.get("region") else "the site title (no area given)"
+        reader.error(
+            at,
+            f"the CAP areaDesc would be {source}, {len(description)} characters; aggregators take at most "
+            f"{AREA_DESC_LIMIT}: name an area of {AREAS_FILE} or write a shorter area",
+        )
+    else:
+        reader.warning(
+            at,
+            "CAP alert area has no polygon, circle or geocode, so Google Public Alerts refuses it "
+            f"(rule CIRCLE_POLYGON_OR_GEOCODE_IS_REQUIRED); name an area of {AREAS_FILE}",
+        )
 
 
 def _default_slug(path: str, reader: f.Reader) -> str:

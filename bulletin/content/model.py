@@ -26,6 +26,7 @@ class Quote:
 class Update:
     date: Moment
     note: str
+    line: int = 1  # of its date in the source, for messages about the CAP message it publishes
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,48 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Cancel:
+    at: Moment
+    reason: str
+    line: int = 1  # of ``at`` in the source
+
+
+@dataclass(frozen=True)
 class Alert:
+    """How a briefing goes out as CAP; None fields take the threat level's defaults."""
+
     status: str = "Actual"
     response: str = "Monitor"
-    cancel: str | None = None
+    event: str | None = None
+    category: str = "Security"
+    urgency: str | None = None
+    severity: str | None = None
+    certainty: str | None = None
+    onset: Moment | None = None
+    cancel: Cancel | None = None
+    line: int = 1  # of the ``alert`` key, or of the date when alert_by_default made it
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lon: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class Area:
+    """A named place of content/areas.yaml with its CAP geometry (WGS 84, ``(lat, lon)`` pairs)."""
+
+    id: str
+    name: str
+    polygon: tuple[tuple[float, float], ...] = ()
+    circle: Circle | None = None
+    geocodes: tuple[tuple[str, str], ...] = ()  # (code system, value), in file order
+
+    @property
+    def has_shape(self) -> bool:
+        return bool(self.polygon) or self.circle is not None
 
 
 @dataclass(frozen=True)
@@ -52,7 +91,8 @@ class Briefing:
     body_text: str
     threat_level: str | None = None
     officers: Officers | None = None
-    area: str | None = None
+    area: str | None = None  # free text, when the area is not named in content/areas.yaml
+    areas: tuple[Area, ...] = ()  # the gazetteer areas the briefing names
     region: str | None = None
     tags: tuple[str, ...] = ()
     spokespeople: tuple[str, ...] = ()
@@ -64,13 +104,19 @@ class Briefing:
     draft: bool = False
     publish_at: Moment | None = None
     expires: Moment | None = None
-    alert: Alert | None = field(default_factory=Alert)
+    alert: Alert | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    date_line: int = 1  # of ``date`` in the source
 
     @property
     def modified(self) -> Moment:
         """The latest of the date and the updates."""
         return max([self.date, *(u.date for u in self.updates)])
+
+    @property
+    def area_text(self) -> str | None:
+        """The area as readers and CAP's areaDesc see it: the free text, or the areas' names."""
+        return self.area or (", ".join(a.name for a in self.areas) if self.areas else None)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Kind(Enum):
     PERSON = "person"
     PAGE = "page"
     TIMELINE = "timeline"
+    AREAS = "areas"
 
 
 # Front matter keys whose text is Markdown, rendered in this stage too.

@@ -1,33 +1,37 @@
 """CAP 1.2: each briefing with an alert publishes a chain of messages, and /alerts.xml indexes them.
 
 Message 0 is the ``Alert`` (sent at the briefing's date), then one ``Update`` per entry of
-``updates`` (oldest first), then a ``Cancel`` when ``alert.cancel`` is set. Every Update and
-Cancel references all earlier messages of the chain. Aggregators treat published messages as
-immutable: see :func:`keep_published` for how later builds honour that.
+``updates`` already due (oldest first), then a ``Cancel`` once ``alert.cancel.at`` is due.
+Every Update and Cancel references all earlier messages of the chain. A message that the
+record (``published/``) holds is published byte for byte as recorded; one it does not hold yet
+is made from today's sources and handed back to be recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..cache import Memo
 from ..config import SiteConfig
 from ..content.model import Briefing
 from ..errors import Problems
-from ..fields import Moment
+from ..published import Record, record_path
 from ..site import Site
-from .xml import ATOM, CAP, element, to_bytes
+from .areamap import cap_circle, cap_polygon
+from .xml import CAP, element, to_bytes
 
-INDEX_WINDOW = dt.timedelta(hours=48)  # superseded or expired messages stay in /alerts.xml this long
 HEADLINE_LIMIT = 140
+_NS = {"c": CAP}
 
 
 @dataclass(frozen=True)
 class Message:
+    """One message of a chain as today's sources give it."""
+
     briefing: Briefing
     number: int
     msg_type: str  # Alert, Update or Cancel
@@ -35,15 +39,41 @@ class Message:
     sender: str
     sent: dt.datetime
     expires: dt.datetime
-    note: str | None  # the reason of a Cancel
+    line: int  # of the date that sends it, in the briefing's source
+
+    @property
+    def path(self) -> PurePosixPath:
+        return message_path(self.briefing.slug, self.number)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A message as published (recorded or new): its bytes and the fields indexes need, read from them."""
+
+    slug: str
+    number: int
+    data: bytes
+    identifier: str
+    sender: str
+    sent: dt.datetime
+    status: str
+    msg_type: str
+    expires: dt.datetime
+    fields: tuple[tuple[str, str], ...]  # event, urgency, severity, certainty, onset, areaDesc
+    headline: str
+    summary: str
+
+    @property
+    def path(self) -> PurePosixPath:
+        return message_path(self.slug, self.number)
 
     @property
     def reference(self) -> str:
         return f"{self.sender},{self.identifier},{timestamp(self.sent)}"
 
-    @property
-    def path(self) -> PurePosixPath:
-        return PurePosixPath("briefings", self.briefing.slug, "cap", f"{self.number}.xml")
+
+def message_path(slug: str, number: int) -> PurePosixPath:
+    return PurePosixPath("briefings", slug, "cap", f"{number}.xml")
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -52,52 +82,56 @@ def timestamp(moment: dt.datetime) -> str:
 
 
 def chain(briefing: Briefing, config: SiteConfig) -> list[Message]:
+    """Every message the briefing's alert sends, due or not."""
     if briefing.alert is None:
         return []
     host = urlsplit(config.base_url).hostname or "localhost"
     sender = config.organisation.cap_sender or host
-    steps: list[tuple[str, dt.datetime, str | None]] = [("Alert", briefing.date.at, None)]
-    steps += [("Update", update.date.at, None) for update in briefing.updates]
+    steps: list[tuple[str, dt.datetime, int]] = [("Alert", briefing.date.at, briefing.date_line)]
+    steps += [("Update", update.date.at, update.line) for update in briefing.updates]
     if briefing.alert.cancel:
-        steps.append(("Cancel", briefing.modified.at, briefing.alert.cancel))
+        steps.append(("Cancel", briefing.alert.cancel.at.at, briefing.alert.cancel.line))
     messages = []
-    for number, (msg_type, sent, note) in enumerate(steps):
+    for number, (msg_type, sent, line) in enumerate(steps):
         expires = briefing.expires.at if briefing.expires else sent + dt.timedelta(hours=config.alert_hours)
         identifier = f"{host}:briefing:{briefing.slug}:{number}"
-        messages.append(Message(briefing, number, msg_type, identifier, sender, sent, expires, note))
+        messages.append(Message(briefing, number, msg_type, identifier, sender, sent, expires, line))
     return messages
 
 
-def message_xml(message: Message, earlier: list[Message], site: Site, level_id: str | None) -> bytes:
-    config = site.config
+def message_xml(message: Message, references: list[str], config: SiteConfig, level_id: str | None) -> bytes:
     b = message.briefing
+    alert = b.alert
+    assert alert is not None  # only briefings with an alert have a chain
     root = element(None, "alert", xmlns=CAP)
     for name, value in (
         ("identifier", message.identifier),
         ("sender", message.sender),
         ("sent", timestamp(message.sent)),
-        ("status", b.alert.status if b.alert else "Actual"),
+        ("status", alert.status),
         ("msgType", message.msg_type),
         ("scope", "Public"),
     ):
         element(root, name, value)
-    if message.note:
-        element(root, "note", message.note)
-    if earlier:
-        element(root, "references", " ".join(m.reference for m in earlier))
+    if message.msg_type == "Cancel" and alert.cancel:
+        element(root, "note", alert.cancel.reason)
+    if references:
+        element(root, "references", " ".join(references))
     element(root, "incidents", b.slug)
     info = element(root, "info")
     level = config.level(level_id) if level_id else None
     cap_map = level.cap if level else None
-    response = "None" if message.msg_type == "Cancel" else (b.alert.response if b.alert else "Monitor")
+    response = "None" if message.msg_type == "Cancel" else alert.response
+    onset = alert.onset.at if alert.onset else b.date.at
     fields = [
         ("language", config.language),
-        ("category", "Security"),
-        ("event", f"{level.label} threat level" if level else "Security briefing"),
+        ("category", alert.category),
+        ("event", event_name(b, level.label if level else None)),
         ("responseType", response),
-        ("urgency", cap_map.urgency if cap_map else "Unknown"),
-        ("severity", cap_map.severity if cap_map else "Unknown"),
-        ("certainty", cap_map.certainty if cap_map else "Unknown"),
+        ("urgency", alert.urgency or (cap_map.urgency if cap_map else "Unknown")),
+        ("severity", alert.severity or (cap_map.severity if cap_map else "Unknown")),
+        ("certainty", alert.certainty or (cap_map.certainty if cap_map else "Unknown")),
+        ("onset", timestamp(onset)),
         ("expires", timestamp(message.expires)),
         ("senderName", config.organisation.name),
         ("headline", b.title),
@@ -109,9 +143,28 @@ def message_xml(message: Message, earlier: list[Message], site: Site, level_id: 
     for name, value in fields:
         if value:
             element(info, name, value.strip())
-    area = element(info, "area")
-    element(area, "areaDesc", b.area or b.region or config.title)
+    if b.areas:
+        for named in b.areas:
+            area = element(info, "area")
+            element(area, "areaDesc", named.name)
+            if named.polygon:
+                element(area, "polygon", cap_polygon(named.polygon))
+            if named.circle:
+                element(area, "circle", cap_circle(named.circle))
+            for system, code in named.geocodes:
+                geocode = element(area, "geocode")
+                element(geocode, "valueName", system)
+                element(geocode, "value", code)
+    else:
+        area = element(info, "area")
+        element(area, "areaDesc", b.area or b.region or config.title)
     return to_bytes(root)
+
+
+def event_name(b: Briefing, level_label: str | None) -> str:
+    if b.alert and b.alert.event:
+        return b.alert.event
+    return f"{level_label} threat level" if level_label else "Security alert"
 
 
 def description(b: Briefing, message: Message) -> str:
@@ -120,140 +173,180 @@ def description(b: Briefing, message: Message) -> str:
     if message.msg_type == "Update":
         update = b.updates[message.number - 1]
         parts.insert(0, f"Update: {update.note}")
-    if message.note:
-        parts.insert(0, f"Cancelled: {message.note}")
+    if message.msg_type == "Cancel" and b.alert and b.alert.cancel:
+        parts.insert(0, f"Cancelled: {b.alert.cancel.reason}")
     return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+class NotAMessage(ValueError):
+    """Bytes that are not a CAP message this module can index."""
+
+
+def read_message(slug: str, number: int, data: bytes) -> Published:
+    """The fields of a published message, read back from its bytes (so a recorded message is
+    indexed as it was published, not as today's sources would write it)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise NotAMessage(f"is not well-formed XML ({exc})") from None
+
+    def text(parent: ET.Element | None, name: str) -> str:
+        node = parent.find(f"c:{name}", _NS) if parent is not None else None
+        return (node.text or "").strip() if node is not None else ""
+
+    info = root.find("c:info", _NS)
+    if root.tag != f"{{{CAP}}}alert" or info is None:
+        raise NotAMessage("is not a CAP 1.2 alert with an <info>")
+    try:
+        sent = dt.datetime.fromisoformat(text(root, "sent"))
+        expires = dt.datetime.fromisoformat(text(info, "expires"))
+    except ValueError:
+        raise NotAMessage("has no valid <sent> or <expires>") from None
+    if sent.tzinfo is None or expires.tzinfo is None:
+        raise NotAMessage("has a <sent> or <expires> without an offset")
+    areas = [text(area, "areaDesc") for area in info.findall("c:area", _NS)]
+    fields = [(name, text(info, name)) for name in ("event", "urgency", "severity", "certainty", "onset")]
+    fields.append(("areaDesc", "; ".join(a for a in areas if a)))
+    summary = text(info, "description").split("\n\n")[0]
+    return Published(
+        slug=slug,
+        number=number,
+        data=data,
+        identifier=text(root, "identifier"),
+        sender=text(root, "sender"),
+        sent=sent,
+        status=text(root, "status"),
+        msg_type=text(root, "msgType"),
+        expires=expires,
+        fields=tuple((k, v) for k, v in fields if v),
+        headline=text(info, "headline"),
+        summary=summary,
+    )
 
 
 @dataclass
 class CapOutput:
     files: dict[PurePosixPath, bytes]
-    messages: list[Message]  # every message of every chain
-    next_expiry: tuple[dt.datetime, Message] | None
+    published: dict[str, list[Published]]  # every published message, by slug, in chain order
+    new: dict[tuple[str, int], bytes] = field(default_factory=dict)  # due messages the record lacks
+    new_lines: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)  # where each is written
 
 
-def cap_outputs(site: Site, problems: Problems, memo: Memo | None = None) -> CapOutput:
-    files: dict[PurePosixPath, bytes] = {}
-    messages: list[Message] = []
+def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | None = None) -> CapOutput:
+    """Every published CAP message and each briefing's alert.xml; the record's messages win."""
+    output = CapOutput({}, {})
     for b in site.published:
         if b.alert is None:
             continue
         if len(b.title) > HEADLINE_LIMIT:
             problems.warning(b.path, 1, f"title is {len(b.title)} characters; CAP headlines should stay under 140")
-        level = b.threat_level or (site.level_at(b.date.at).level if site.level_at(b.date.at) else None)
-        briefing_chain = chain(b, site.config)
-        check_chain(briefing_chain, b, problems)
-        inputs = (b, site.config, level)
-        kept = memo.get("cap", b.slug, inputs) if memo is not None else None
-        if kept is None or Memo.missing(kept):
-            kept = [message_xml(m, briefing_chain[:i], site, level) for i, m in enumerate(briefing_chain)]
-            if memo is not None:
-                memo.put("cap", b.slug, inputs, kept)
-        for message, data in zip(briefing_chain, kept, strict=True):  # type: ignore[arg-type]
-            files[message.path] = data
-        files[PurePosixPath("briefings", b.slug, "alert.xml")] = files[briefing_chain[-1].path]
-        messages.extend(briefing_chain)
-    files[PurePosixPath("alerts.xml")], next_expiry = alerts_index(site, messages)
-    return CapOutput(files, messages, next_expiry)
+        full = chain(b, site.config)
+        check_chain(full, b, problems)
+        due = [m for m in full if site.include_drafts or m.sent <= site.now]
+        if due:
+            output.published[b.slug] = _publish(site, b, due, record, problems, output, memo)
+    _keep_recorded(site, record, problems, output)
+    for slug, messages in output.published.items():
+        for message in messages:
+            output.files[message.path] = message.data
+        output.files[PurePosixPath("briefings", slug, "alert.xml")] = messages[-1].data
+    return output
+
+
+def _publish(
+    site: Site,
+    b: Briefing,
+    due: list[Message],
+    record: Record,
+    problems: Problems,
+    output: CapOutput,
+    memo: Memo | None,
+) -> list[Published]:
+    change = site.level_at(b.date.at)
+    level = b.threat_level or (change.level if change else None)
+    recorded = tuple(record.get(b.slug, m.number) for m in due)
+    inputs = (b, site.config, level, recorded, len(due))
+    kept = memo.get("cap", b.slug, inputs) if memo is not None else None
+    if kept is not None and not Memo.missing(kept):
+        messages, found, new = kept  # type: ignore[misc]
+        problems.extend(found)
+        output.new.update(new)
+        output.new_lines.update({key: (b.path, due[key[1]].line) for key in new})
+        return messages  # type: ignore[no-any-return]
+    local = Problems()
+    messages: list[Published] = []
+    new: dict[tuple[str, int], bytes] = {}
+    for message, kept_bytes in zip(due, recorded, strict=True):
+        data = message_xml(message, [m.reference for m in messages], site.config, level)
+        if kept_bytes is not None:
+            if kept_bytes != data:
+                local.warning(
+                    b.path,
+                    message.line,
+                    f"CAP message {message.number} ({message.msg_type}) of '{b.slug}' was published on "
+                    f"{timestamp(message.sent)} and cannot change ({record_path(b.slug, message.number)} holds it); "
+                    "add an update to publish the change",
+                )
+            data = kept_bytes
+        else:
+            new[(b.slug, message.number)] = data
+        try:
+            messages.append(read_message(b.slug, message.number, data))
+        except NotAMessage as exc:
+            local.error(record_path(b.slug, message.number), 1, f"{exc}; restore it from version control")
+            return []
+    found = local.sorted()
+    problems.extend(found)
+    output.new.update(new)
+    output.new_lines.update({key: (b.path, due[key[1]].line) for key in new})
+    if memo is not None:
+        memo.put("cap", b.slug, inputs, (messages, found, new))
+    return messages
+
+
+def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOutput) -> None:
+    """A recorded message the sources no longer give stays published: its URL is permanent and
+    aggregators may hold it. One sent after ``now`` was recorded by a build at a later time: not yet."""
+    briefings = {b.slug: b for b in site.briefings}
+    for slug in sorted(record.messages):
+        chain_now = output.published.setdefault(slug, [])
+        for number in record.numbers(slug):
+            if number < len(chain_now):
+                continue
+            path = record_path(slug, number)
+            try:
+                message = read_message(slug, number, record.messages[slug][number])
+            except NotAMessage as exc:
+                problems.error(path, 1, f"{exc}; restore it from version control")
+                continue
+            if message.sent > site.now and not site.include_drafts:
+                continue
+            source = briefings.get(slug)
+            problems.warning(
+                source.path if source else path,
+                1,
+                f"CAP message {number} of '{slug}' ({path}) was published on {timestamp(message.sent)}, but the "
+                "sources no longer give it; it stays published (to end an alert, add alert.cancel)",
+            )
+            chain_now.append(message)
+        if not chain_now:
+            del output.published[slug]
 
 
 def check_chain(messages: list[Message], b: Briefing, problems: Problems) -> None:
-    """The rules the schema cannot express: references point back in time, expires after sent."""
+    """The rules the schema cannot express: sent strictly increases, expires after sent."""
     for index, message in enumerate(messages):
-        for earlier in messages[:index]:
-            if earlier.sent > message.sent:
-                problems.error(
-                    b.path, 1, f"CAP message {message.number} is sent before message {earlier.number} it updates"
-                )
+        if index and message.sent <= messages[index - 1].sent:
+            problems.error(
+                b.path,
+                message.line,
+                f"CAP message {message.number} ({message.msg_type}) would be sent at {timestamp(message.sent)}, "
+                f"not after message {index - 1}; each message must be sent after the one before",
+            )
         if message.expires <= message.sent:
             problems.error(
                 b.path,
-                1,
+                message.line,
                 f"CAP message {message.number} ({message.msg_type}, sent {timestamp(message.sent)}) would expire "
                 f"at {timestamp(message.expires)}, not after it was sent; move expires later",
             )
-
-
-def alerts_index(site: Site, messages: list[Message]) -> tuple[bytes, tuple[dt.datetime, Message] | None]:
-    """The Atom index aggregators poll: messages in force, and those ended in the last 48 hours."""
-    now = site.now
-    by_briefing: dict[str, list[Message]] = {}
-    for message in messages:
-        if message.sent <= now:
-            by_briefing.setdefault(message.briefing.slug, []).append(message)
-    shown: list[Message] = []
-    for sent_chain in by_briefing.values():
-        latest = sent_chain[-1]
-        if latest.expires > now - INDEX_WINDOW:
-            shown.append(latest)  # in force, or expired in the last 48 hours
-        for older, newer in zip(sent_chain, sent_chain[1:], strict=False):
-            if newer.sent > now - INDEX_WINDOW:
-                shown.append(older)  # superseded in the last 48 hours
-    shown.sort(key=lambda m: (m.sent, m.identifier), reverse=True)
-    in_force = [m for m in shown if m is by_briefing[m.briefing.slug][-1] and m.expires > now]
-    next_expiry = min(((m.expires, m) for m in in_force), key=lambda pair: pair[0], default=None)
-    config = site.config
-    feed = element(None, "feed", xmlns=ATOM)
-    element(feed, "id", config.base_url + "alerts.xml")
-    element(feed, "title", f"{config.title}: CAP alerts")
-    updated = max((m.sent for m in shown), default=now)
-    element(feed, "updated", Moment(updated).iso())
-    element(feed, "link", rel="self", href=config.base_url + "alerts.xml", type="application/atom+xml")
-    author = element(feed, "author")
-    element(author, "name", config.organisation.name)
-    for message in shown:
-        entry = element(feed, "entry")
-        element(entry, "id", config.base_url + str(message.path))
-        prefix = "" if message.msg_type == "Alert" else f"{message.msg_type}: "
-        element(entry, "title", prefix + message.briefing.title)
-        element(entry, "updated", Moment(message.sent).iso())
-        element(entry, "summary", message.briefing.summary)
-        element(
-            entry,
-            "link",
-            rel="alternate",
-            type="application/cap+xml",
-            href=config.base_url + str(message.path),
-        )
-        element(
-            entry,
-            "link",
-            rel="related",
-            type="text/html",
-            href=config.base_url + f"briefings/{message.briefing.slug}/",
-        )
-    return to_bytes(feed), next_expiry
-
-
-_IDENTIFIER = re.compile(rb"<identifier>([^<]*)</identifier>")
-
-
-def keep_published(files: dict[PurePosixPath, bytes], output: Path, problems: Problems) -> None:
-    """A published CAP message never changes: where the current output holds message n with the same
-    identifier but other bytes (the briefing was edited without an update), keep the published bytes."""
-    changed: dict[str, list[str]] = {}
-    for path in sorted(files, key=str):
-        if len(path.parts) != 4 or path.parts[0] != "briefings" or path.parts[2] != "cap":
-            continue
-        try:
-            old = output.joinpath(*path.parts).read_bytes()
-        except OSError:  # not published yet, or a concurrent build just swapped the output away
-            continue
-        new = files[path]
-        old_id, new_id = _IDENTIFIER.search(old), _IDENTIFIER.search(new)
-        if old != new and old_id and new_id and old_id.group(1) == new_id.group(1):
-            files[path] = old
-            changed.setdefault(path.parts[1], []).append(path.stem)
-    for slug, numbers in changed.items():
-        messages = sorted(files_for(files, slug), key=lambda p: int(p.stem))
-        files[PurePosixPath("briefings", slug, "alert.xml")] = files[messages[-1]]
-        problems.warning(
-            f"briefings/{slug}",
-            1,
-            f"CAP message {', '.join(numbers)} of '{slug}' was published with other text and is kept as published; "
-            "add an entry to updates to publish the change",
-        )
-
-
-def files_for(files: dict[PurePosixPath, bytes], slug: str) -> list[PurePosixPath]:
-    return [p for p in files if len(p.parts) == 4 and p.parts[:3] == ("briefings", slug, "cap")]
