@@ -106,10 +106,10 @@ def load_site(
     person_ids = frozenset(PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON)
     if memo is not None:
         person_ids = memo.intern("person_ids", person_ids)
-    areas: dict[str, Area] | None = None  # None: no areas.yaml, so every area is free text
+    areas: dict[str, Area | None] | None = None  # None: no areas.yaml, so every area is free text
     for source in parsed:  # areas before briefings too: a briefing names them
         if source.kind is Kind.AREAS:
-            areas = read_areas(source, problems) or {}
+            areas = read_areas(source, problems)
             if memo is not None:
                 areas = memo.intern("areas", areas)
     for source in parsed:
@@ -161,7 +161,7 @@ def _read_briefing(
     source: ParsedSource,
     config: SiteConfig,
     person_ids: frozenset[str],
-    areas: dict[str, Area] | None,
+    areas: dict[str, Area | None] | None,
     problems: Problems,
     memo: Memo | None,
 ) -> Briefing | None:

@@ -431,7 +431,7 @@ def test_all_errors_in_one_file_are_reported(site: SiteDir) -> None:
 def test_errors_in_several_files_are_sorted_by_path_then_line(site: SiteDir) -> None:
     site.write("content/people/sam-roe.yaml", "name: Sam\norganisaton: City\n")
     site.briefing(f"{T}\n{D}\nthreat_level: sever", name="2020-01-01-b.md")
-    site.briefing(f"{T}\n{D}\narea: x\nregion: y\nsumary: x\nslug: UPPER", name="2019-01-01-a.md")
+    site.briefing(f"{T}\n{D}\narea: X Town\nregion: y\nsumary: x\nslug: UPPER", name="2019-01-01-a.md")
     site.briefing(f"{T}\n{D}\nextra: 5", name="sub/2021-01-01-c.md")
     site.write("content/pages/about.md", "---\nmneu: 1\n---\nx\n")
     result = site.run("check")

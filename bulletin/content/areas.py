@@ -188,18 +188,20 @@ ENTRY = {
 }
 
 
-def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area] | None:
-    """Every area by id; None when the file has errors (all of them reported)."""
+def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area | None]:
+    """Every area by id, None for an area whose own entry has errors (all of them reported), so
+    briefings that name it are not reported a second time."""
     problems.extend(parsed.problems)
     doc = parsed.doc
     if doc is None:
-        return None
+        return {}
     reader = f.Reader(doc, parsed.path, problems)
     if not isinstance(doc.value, list):
         reader.error((), "areas.yaml must be a list of areas, each {id, name, polygon or circle, geocodes}")
-        return None
-    areas: dict[str, Area] = {}
+        return {}
+    areas: dict[str, Area | None] = {}
     for index, item in enumerate(doc.value):
+        before = reader.failures
         values = reader.mapping((index,), item, ENTRY, "an area")
         if values is None or "id" not in values:
             continue
@@ -207,10 +209,10 @@ def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area] | No
         if area_id in areas:
             reader.error((index, "id"), f"area id '{area_id}' is used twice")
             continue
-        given = {"polygon", "circle", "geocodes"} & set(item)
-        if not given:
+        areas[area_id] = None
+        if not {"polygon", "circle", "geocodes"} & set(item):
             reader.error((index,), f"area '{area_id}' needs a polygon, a circle or geocodes", key=True)
-        if "name" not in values or given - set(values):
+        if reader.failures > before:
             continue
         circle = values.get("circle")
         areas[area_id] = Area(
@@ -220,6 +222,4 @@ def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area] | No
             circle=Circle(circle["lat"], circle["lon"], circle["radius_km"]) if circle else None,
             geocodes=values.get("geocodes", ()),
         )
-    if reader.failures or parsed.failed:
-        return None
     return areas

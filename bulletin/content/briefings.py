@@ -113,7 +113,7 @@ def read_briefing(
     parsed: ParsedSource,
     config: SiteConfig,
     person_ids: Collection[str],
-    areas: Mapping[str, Area] | None,
+    areas: Mapping[str, Area | None] | None,
     problems: Problems,
 ) -> Briefing | None:
     """Validate one briefing against the site's people and areas (None: no areas.yaml); None when it
@@ -157,7 +157,7 @@ def read_briefing(
             reader.error(("publish_at",), "publish_at is not before expires, so the briefing would never be listed")
     area_text, named = _resolve_area(reader, values.get("area"), areas)
     alert = _make_alert(reader, values, doc.value, config, updates)
-    if alert is not None:
+    if alert is not None and (named or area_text or "area" not in doc.value):
         _check_alert_area(reader, area_text, named, values, config, "area" in doc.value)
     advice = parsed.fields_markdown.get("advice")
     if reader.failures or parsed.failed or date is None:
@@ -224,7 +224,7 @@ def _check_update_times(reader: f.Reader, date: f.Moment, updates: tuple[dict[st
 
 
 def _resolve_area(
-    reader: f.Reader, value: str | tuple[str, ...] | None, areas: Mapping[str, Area] | None
+    reader: f.Reader, value: str | tuple[str, ...] | None, areas: Mapping[str, Area | None] | None
 ) -> tuple[str | None, tuple[Area, ...]]:
     """Free text, or the gazetteer areas it names: a value written like an id must be one when
     areas.yaml exists (so a typo cannot silently become an area without geometry)."""
@@ -239,7 +239,9 @@ def _resolve_area(
     named = []
     for index, area_id in enumerate(ids):
         if area_id in areas:
-            named.append(areas[area_id])
+            area = areas[area_id]
+            if area is not None:  # None: its entry in areas.yaml has errors, reported there
+                named.append(area)
             continue
         at: KeyPath = ("area",) if isinstance(value, str) else ("area", index)
         hint = did_you_mean(area_id, sorted(areas))
