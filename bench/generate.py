@@ -391,6 +391,7 @@ def make_briefing(rng: random.Random, index: int, people: list[Person]) -> Brief
         lines.append("alert: false")
     elif roll < 0.35:
         lines += ["alert:", f"  response: {rng.choice(('Monitor', 'Prepare', 'Avoid'))}"]
+        lines[lines.index(f"area: {q(area)}")] = f"area: {slugify(area)}"
     b.front = lines
     return b
 
@@ -455,6 +456,16 @@ def write_bulletin(out: Path, people: list[Person], briefings: list[Briefing], s
     for since, level, note in TIMELINE:
         timeline += [f"- level: {level}", f"  since: {since.isoformat()}", f"  note: {q(note)}"]
     _write(content / "threat-levels.yaml", "\n".join(timeline) + "\n")
+    # Every town as a gazetteer area, so alerting briefings carry CAP geometry as real ones do.
+    places = []
+    for number, town in enumerate(t for towns in REGIONS.values() for t in towns):
+        lat, lon = 50.5 + (number * 0.37) % 4.5, -3.5 + (number * 0.61) % 4.0
+        places += [
+            f"- id: {slugify(town)}",
+            f"  name: {q(town)}",
+            f"  circle: {{lat: {lat:.4f}, lon: {lon:.4f}, radius_km: 3}}",
+        ]
+    _write(content / "areas.yaml", "\n".join(places) + "\n")
     for p in people:
         bio = f"{p.name} is the {p.role} of {p.organisation}.\n\nQuoted in briefings about **public safety**."
         text = f"name: {q(p.name)}\nrole: {q(p.role)}\norganisation: {q(p.organisation)}\nbio: |\n"

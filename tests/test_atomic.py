@@ -35,7 +35,7 @@ def _build(root: Path, output: Path) -> subprocess.Popen[bytes]:
 def test_killed_build_leaves_old_or_new_site_never_a_mix(tmp_path: Path) -> None:
     root = _copy_example(tmp_path)
     output = tmp_path / "public"
-    # A page, not a briefing: a briefing's published CAP messages are kept as published by design.
+    # A page, not a briefing: an edited alerting briefing would warn that its recorded CAP messages stay.
     briefing = root / "content/pages/about.md"
     original = briefing.read_text(encoding="utf-8")
     changed = original + "\nThis line is new.\n"
