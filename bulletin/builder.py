@@ -51,6 +51,7 @@ class BuildOptions:
     cache: BuildCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
     now_from_clock: bool = False  # no --now and no SOURCE_DATE_EPOCH: live sessions read the clock each rebuild
     locked: bool = False  # a due CAP message that published/ does not hold is an error, not recorded
+    record: bool = True  # write new CAP messages to published/ (watch does not: only a deliberate build does)
 
 
 @dataclass
@@ -123,7 +124,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
-        if machine.new_messages and not options.drafts:
+        if machine.new_messages and options.record and not options.drafts:
             # Recorded before the swap: a build killed in between has recorded what it never
             # published, and the next build publishes exactly those bytes.
             if options.base_url is None:

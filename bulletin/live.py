@@ -75,7 +75,8 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
 
 
 def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter) -> int:
-    options = dataclasses.replace(options, cache=BuildCache())
+    # Rebuilds on every save publish drafts of messages; only a deliberate build records them.
+    options = dataclasses.replace(options, cache=BuildCache(), record=False)
     lock = threading.Lock()
 
     def rebuild(_changed: set[str] | None = None) -> None:

@@ -365,3 +365,20 @@ def test_done_when_a_new_user_adds_an_area_and_an_alert(tmp_path: Path) -> None:
     assert "<circle" in (clone / "public/briefings/leeds-station/index.html").read_text()
     index = feedparser.parse(str(clone / "public/alerts.xml"))
     assert [e.title for e in index.entries] == ["Leeds station closed while a bag is checked"]
+
+
+@pytest.mark.parametrize("command", ["watch", "serve"])
+def test_watch_and_serve_never_write_the_record(site: SiteDir, command: str) -> None:
+    import urllib.request
+
+    from live_site import running, wait_until
+
+    station_site(site)
+    with running(command, site.root) as (_proc, port):
+        if command == "watch":
+            assert wait_until(lambda: (site.public / "briefings/patrols/cap/0.xml").is_file())
+        else:
+            url = f"http://127.0.0.1:{port}/briefings/patrols/cap/0.xml"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert b"<msgType>Alert</msgType>" in response.read()
+    assert not (site.root / "published").exists()
