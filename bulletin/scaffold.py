@@ -28,7 +28,7 @@ officers:
   total: 0
   # previous: 0
   armed: false
-# The place concerned; it becomes the CAP areaDesc.
+# The place concerned: free text, or the id(s) of content/areas.yaml whose outline goes into CAP.
 area: "TODO: the place concerned"
 # Groups briefings by place (/regions/<slug>/).
 # region: "London"
@@ -57,12 +57,14 @@ sources: []
 # publish_at: {date}
 # Not listed after this time; the page stays, marked expired. Also the CAP expires.
 # expires: {date}
-# The CAP alert. Leave it out for a standard alert (status Actual, response Monitor);
-# write `alert: false` for routine news with no alert.
+# A CAP alert for aggregators, only when the public must know or act (routine news is not one).
+# Every key is optional; `alert: {{}}` takes the threat level's defaults.
 # alert:
 #   status: Actual      # Actual, Exercise or Test
 #   response: Monitor   # Shelter, Evacuate, Prepare, Execute, Avoid, Monitor, AllClear or None
-#   cancel: "Why this briefing was issued in error"
+#   event: "Suspicious item"   # at most 35 characters; default: the threat level
+#   severity: Moderate  # urgency, severity, certainty: default from the threat level
+#   cancel: {{at: {date}, reason: "Why the alert is withdrawn"}}
 # Free data for templates.
 extra: {{}}
 ---
