@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import BuildCache
 from .errors import BulletinError, Problems
+from .outputs.cap import NewMessage
 from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
@@ -106,10 +107,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         machine = data_files(site, views, list(pages), problems, record, memo)
         pages.update(machine.files)
         if options.locked:
-            for (slug, number), (path, line) in sorted(machine.new_message_lines.items()):
+            for (slug, number), new in sorted(machine.new_messages.items()):
                 problems.error(
-                    path,
-                    line,
+                    new.path,
+                    new.line,
                     f"CAP message {number} of '{slug}' is due but {record_path(slug, number)} does not hold it "
                     "(--locked); build without --locked and commit published/",
                 )
@@ -124,14 +125,6 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
-        if machine.new_messages and options.record and not options.drafts:
-            # Recorded before the swap: a build killed in between has recorded what it never
-            # published, and the next build publishes exactly those bytes.
-            if options.base_url is None:
-                for path in write_record(site.root, machine.new_messages):
-                    reporter.info(f"recorded {path}; commit it with the content")
-            else:
-                reporter.info(f"{RECORD_DIR}/ not updated: --base-url builds publish messages but never record them")
         with release(output) as rel:
             for path, data in sorted(pages.items()):
                 rel.write(path, data)
@@ -139,6 +132,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                 rel.copy(path, source)
             rel.commit()
         reporter.detail(f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s")
+        _record(options, site, machine.new_messages, reporter)
         result.ok = True
         result.pages = html_count
         result.files = len(pages) + len(static)
@@ -161,6 +155,23 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _record(options: BuildOptions, site: Site, new: dict[tuple[str, int], NewMessage], reporter: Reporter) -> None:
+    """Record the messages this build published for the first time, once the site is swapped in
+    (a build that fails or is refused records nothing). A build killed between the two has
+    published what it did not record; the next build makes the same bytes again and records them."""
+    if not new or not options.record or options.drafts:
+        return
+    if options.base_url is not None:
+        reporter.info(f"{RECORD_DIR}/ not updated: --base-url builds publish messages but never record them")
+        return
+    clock = dt.datetime.now(dt.UTC)
+    due = {key: message.data for key, message in new.items() if message.sent <= clock}
+    if len(due) < len(new):
+        reporter.info(f"{len(new) - len(due)} CAP message(s) sent after the real time (--now is later) not recorded")
+    for path in write_record(site.root, due):
+        reporter.info(f"recorded {path}; commit it with the content")
 
 
 def _load(options: BuildOptions, problems: Problems) -> Site | None:

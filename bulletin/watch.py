@@ -27,7 +27,7 @@ from .render import THEME_ROOT
 
 QUIET_SECONDS = 0.05  # events closer together than this are one change
 MAX_WAIT_SECONDS = 2.0  # a steady trickle of events still gets a rebuild this often
-SOURCE_DIRS = ("content", "templates", "static")
+SOURCE_DIRS = ("content", "templates", "static", "published")
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
 
 

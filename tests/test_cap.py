@@ -217,8 +217,9 @@ def test_the_first_build_records_messages_and_a_fresh_copy_publishes_the_same_by
     fresh = SiteDir(clone, site.capsys).run("build", "--locked", now="2020-01-01T12:30:00")
     assert fresh.code == 0, fresh.err
     assert {p: (clone / "public/briefings/station/cap" / p).read_bytes() for p in recorded} == recorded
-    assert "content/briefings/2020-01-01-station.md:3: warning: CAP message 0 (Alert) of 'station'" in fresh.err
+    # One warning, for the latest message: the message an update would supersede.
     assert "content/briefings/2020-01-01-station.md:14: warning: CAP message 1 (Update)" in fresh.err
+    assert "CAP message 0 (Alert)" not in fresh.err
     assert "platform 3" in (clone / "public/briefings/station/index.html").read_text()
 
 
@@ -382,3 +383,63 @@ def test_watch_and_serve_never_write_the_record(site: SiteDir, command: str) -> 
             with urllib.request.urlopen(url, timeout=10) as response:
                 assert b"<msgType>Alert</msgType>" in response.read()
     assert not (site.root / "published").exists()
+
+
+def test_an_edit_followed_by_an_update_no_longer_warns(site: SiteDir) -> None:
+    station_site(site)
+    site.run("build", now="2020-01-01T12:30:00")
+    path = site.root / "content/briefings/2020-01-01-station.md"
+    path.write_text(path.read_text().replace("platform 2", "platform 3"))
+    assert "cannot change" in site.run("build", now="2020-01-01T12:30:00").err
+    later = site.run("build", "--strict", now="2020-01-01T14:30:00")  # update 2 publishes the edit
+    assert later.code == 0, later.err
+    assert "platform 3" in field((site.public / "briefings/station/cap/2.xml").read_bytes(), "description")[0]
+
+
+def test_deleting_a_published_update_is_an_error_not_a_silent_renumbering(site: SiteDir) -> None:
+    station_site(site)
+    site.run("build", now="2020-01-01T14:30:00")  # records 0, 1 and 2
+    path = site.root / "content/briefings/2020-01-01-station.md"
+    text = path.read_text()
+    path.write_text(text.replace('  - date: 2020-01-01T12:00:00\n    note: "The cordon is wider."\n', ""))
+    before = tree_digest(site.root)
+    result = site.run("build", now="2020-01-01T14:30:00")
+    assert result.code == 1
+    assert (
+        "content/briefings/2020-01-01-station.md:14: error: CAP message 1 of 'station' was published as the Update "
+        "sent at 2020-01-01T12:00:00+00:00 (published/station/1.xml), but the sources now make it the Update sent "
+        "at 2020-01-01T14:00:00+00:00; published messages cannot be removed or reordered"
+    ) in result.err
+    assert tree_digest(site.root) == before
+
+
+def test_a_build_with_a_future_now_publishes_but_does_not_record_the_future(site: SiteDir) -> None:
+    station_site(site)
+    site.briefing('title: "Later"\ndate: 2150-01-01T10:00:00\narea: testville\nalert: {}', name="2150-01-01-later.md")
+    result = site.run("build", now="2199-01-01T00:00:00")
+    assert result.code == 0, result.err
+    assert messages(site, "later") == ["0.xml"]
+    assert not (site.root / "published/later").exists()
+    assert (site.root / "published/station/3.xml").is_file()  # sent in 2020: in the past, recorded
+    assert "1 CAP message(s) sent after the real time (--now is later) not recorded" in result.err
+
+
+def test_a_refused_output_records_nothing(site: SiteDir, tmp_path: Path) -> None:
+    station_site(site)
+    foreign = tmp_path / "not-ours"
+    foreign.mkdir()
+    (foreign / "x.txt").write_text("someone else's folder")
+    result = site.run("build", "--output", str(foreign), now="2020-01-01T16:00:00")
+    assert result.code == 1
+    assert not (site.root / "published").exists()
+
+
+def test_a_recorded_message_under_another_number_is_an_error(site: SiteDir) -> None:
+    station_site(site)
+    site.run("build", now="2020-01-01T12:30:00")
+    shutil.copy(site.root / "published/station/0.xml", site.root / "published/station/1.xml.tmp")
+    (site.root / "published/station/1.xml").unlink()
+    (site.root / "published/station/1.xml.tmp").rename(site.root / "published/station/1.xml")
+    result = site.run("build", now="2020-01-01T12:30:00")
+    assert result.code == 1
+    assert "published/station/1.xml:1: error: holds the message 'test.example.org:briefing:station:0'" in result.err

@@ -209,8 +209,8 @@ def test_published_cap_messages_never_change(site: SiteDir) -> None:
     assert result.code == 0
     assert (site.public / "briefings/patrols/cap/0.xml").read_bytes() == before
     assert (
-        "content/briefings/2016-08-03-patrols.md:3: warning: CAP message 0 (Alert) of 'patrols' was published on "
-        "2016-08-03T10:00:00+01:00 and cannot change (published/patrols/0.xml holds it); add an update"
+        "content/briefings/2016-08-03-patrols.md:21: warning: CAP message 1 (Update) of 'patrols' was published on "
+        "2016-08-04T09:00:00+01:00 and cannot change (published/patrols/1.xml holds it); add an update"
     ) in result.err
     assert "A corrected paragraph." in (site.public / "briefings/patrols/index.html").read_text()
     fresh = site.run("build", "--output", str(site.root / "fresh"))  # a new folder, as on a CI machine

@@ -21,6 +21,7 @@ AREA_DESC_LIMIT = 50  # CAP areaDesc: Google shows it in the alert's title
 MAX_POINTS = 1000
 MAX_DECIMALS = 6  # Google Public Alerts: about 10 cm; more is noise
 MAX_RADIUS_KM = 20_000.0  # half the Earth's circumference
+MIN_RADIUS_KM = 0.001  # 1 m: smaller rounds to 0 at CAP's 6 decimals
 
 
 def _number(low: float, high: float, what: str) -> Any:
@@ -29,7 +30,7 @@ def _number(low: float, high: float, what: str) -> Any:
             if at in reader.doc.retyped or isinstance(value, str):
                 raise f.Invalid(f"must be a number (a {what}), written without quotes")
             raise f.Invalid(f"must be a number (a {what}), got {f._kind(value, reader.doc, at)}")
-        if not math.isfinite(value) or not low <= value <= high:
+        if (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
             raise f.Invalid(f"{value} is out of range for a {what} ({low:g} to {high:g})")
         if isinstance(value, float) and _decimals(value) > MAX_DECIMALS:
             reader.warning(at, f"{value} has more than {MAX_DECIMALS} decimals; CAP aggregators use at most 6")
@@ -49,8 +50,10 @@ _longitude = _number(-180, 180, "longitude")
 
 def _radius(reader: f.Reader, at: KeyPath, value: Any) -> float:
     result = _number(0, MAX_RADIUS_KM, "radius in kilometres")(reader, at, value)
-    if result <= 0:
-        raise f.Invalid("must be more than 0 (Google Public Alerts ignores circles without a radius)")
+    if result < MIN_RADIUS_KM:
+        raise f.Invalid(
+            f"must be more than 0, at least {MIN_RADIUS_KM:g} (Google Public Alerts ignores circles without a radius)"
+        )
     return result
 
 
@@ -98,7 +101,13 @@ def _polygon(reader: f.Reader, at: KeyPath, value: Any) -> tuple[tuple[float, fl
             f"{i + 1} to {i + 2}",
         )
         return f.MISSING
+    if _shoelace(points) == 0:
+        raise f.Invalid("encloses no area (its points are on one line); give a real outline")
     return points
+
+
+def _shoelace(ring: tuple[tuple[float, float], ...]) -> float:
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False)) / 2
 
 
 def first_crossing(ring: tuple[tuple[float, float], ...]) -> tuple[int, int] | None:

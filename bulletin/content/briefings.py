@@ -159,6 +159,8 @@ def read_briefing(
     alert = _make_alert(reader, values, doc.value, config, updates)
     if alert is not None and (named or area_text or "area" not in doc.value):
         _check_alert_area(reader, area_text, named, values, config, "area" in doc.value)
+    if alert is not None and not (summary or body.text.strip()):
+        reader.error((), "a CAP alert needs a description (aggregators refuse one without): write a summary or a body")
     advice = parsed.fields_markdown.get("advice")
     if reader.failures or parsed.failed or date is None:
         return None
@@ -233,6 +235,9 @@ def _resolve_area(
     if isinstance(value, str) and (areas is None or not f.SLUG.fullmatch(value)):
         return value, ()
     ids = (value,) if isinstance(value, str) else value
+    if not ids:
+        reader.error(("area",), "area: give at least one area, or leave the key out")
+        return None, ()
     if areas is None:
         reader.error(("area",), f"area: a list names areas of {AREAS_FILE}, which does not exist; create it")
         return None, ()
@@ -246,8 +251,9 @@ def _resolve_area(
         at: KeyPath = ("area",) if isinstance(value, str) else ("area", index)
         hint = did_you_mean(area_id, sorted(areas))
         reader.error(at, f"area: unknown area '{area_id}': not an id in {AREAS_FILE}{hint}")
-    if len({a.id for a in named}) < len(named):
-        reader.error(("area",), "area: names the same area twice")
+    for index, area_id in enumerate(ids):
+        if area_id in ids[:index]:
+            reader.error(("area", index), f"area: names '{area_id}' twice")
     return None, tuple(named)
 
 
@@ -280,8 +286,26 @@ def _make_alert(
                 break
     onset = given.get("onset")
     expires = values.get("expires")
-    if onset is not None and expires is not None and onset.at >= expires.at:
-        reader.error(("alert", "onset"), "alert.onset is not before expires; aggregators drop such alerts")
+    if expires is not None:
+        for index, update in enumerate(values.get("updates", ())):
+            if update["date"].at >= expires.at:
+                reader.error(
+                    ("updates", index, "date"),
+                    "update is not before expires, so its CAP Update would be sent already expired; move expires later",
+                )
+        if cancel is not None and cancel.at.at >= expires.at:
+            reader.error(
+                ("alert", "cancel", "at"), "alert.cancel.at is not before expires; an expired alert needs no Cancel"
+            )
+    first_expiry = expires.at if expires else None
+    date = values.get("date")
+    if first_expiry is None and date is not None:
+        first_expiry = date.at + dt.timedelta(hours=config.alert_hours)
+    if onset is not None and first_expiry is not None and onset.at >= first_expiry:
+        reader.error(
+            ("alert", "onset"),
+            f"alert.onset is not before the alert expires ({first_expiry.isoformat()}); aggregators drop such alerts",
+        )
     fields = {k: v for k, v in given.items() if k != "cancel"}
     return Alert(**fields, cancel=cancel, line=reader.doc.key_line(("alert",)))
 

@@ -15,6 +15,7 @@ from ..content.model import Area, Circle
 KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator
 WIDTH = 320.0
 MAX_HEIGHT = 240.0
+MIN_HEIGHT = 96  # room for the scale bar and a label under a flat shape
 PAD = 16.0
 
 
@@ -80,9 +81,9 @@ def area_map(areas: tuple[Area, ...]) -> AreaMap | None:
     span_x = max(max(xs) - min(xs), 1e-6)
     span_y = max(max(ys) - min(ys), 1e-6)
     scale = min((WIDTH - 2 * PAD) / span_x, (MAX_HEIGHT - 2 * PAD) / span_y)
-    height = math.ceil(span_y * scale + 2 * PAD)
+    height = max(math.ceil(span_y * scale + 2 * PAD), MIN_HEIGHT)
     left = min(xs) - (WIDTH - span_x * scale) / 2 / scale
-    top = min(ys) - PAD / scale
+    top = min(ys) - (height - span_y * scale) / 2 / scale
 
     def pixel(lat: float, lon: float) -> tuple[float, float]:
         x, y = plane(lat, lon)
@@ -98,7 +99,7 @@ def area_map(areas: tuple[Area, ...]) -> AreaMap | None:
         if a.circle:
             cx, cy = pixel(a.circle.lat, a.circle.lon)
             r = round(a.circle.radius_km / KM_PER_DEGREE * scale, 1)
-            shapes.append(Shape(a.name, "circle", "", cx, cy, r))
+            shapes.append(Shape("" if a.polygon else a.name, "circle", "", cx, cy, r))  # one label an area
     km_per_px = KM_PER_DEGREE / scale
     bar_km = _nice(WIDTH / 4 * km_per_px)
     return AreaMap(

@@ -224,12 +224,22 @@ def read_message(slug: str, number: int, data: bytes) -> Published:
     )
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A due message the record does not hold yet."""
+
+    data: bytes
+    sent: dt.datetime
+    path: str  # the briefing that sends it, and the line of the date that does
+    line: int
+
+
 @dataclass
 class CapOutput:
     files: dict[PurePosixPath, bytes]
     published: dict[str, list[Published]]  # every published message, by slug, in chain order
-    new: dict[tuple[str, int], bytes] = field(default_factory=dict)  # due messages the record lacks
-    new_lines: dict[tuple[str, int], tuple[str, int]] = field(default_factory=dict)  # where each is written
+    new: dict[tuple[str, int], NewMessage] = field(default_factory=dict)  # due messages the record lacks
+    broken: set[str] = field(default_factory=set)  # chains whose record does not match (reported)
 
 
 def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | None = None) -> CapOutput:
@@ -243,8 +253,9 @@ def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | Non
         full = chain(b, site.config)
         check_chain(full, b, problems)
         due = [m for m in full if site.include_drafts or m.sent <= site.now]
-        if due:
-            output.published[b.slug] = _publish(site, b, due, record, problems, output, memo)
+        published = _publish(site, b, due, record, problems, output, memo) if due else []
+        if published:
+            output.published[b.slug] = published
     _keep_recorded(site, record, problems, output)
     for slug, messages in output.published.items():
         for message in messages:
@@ -267,41 +278,76 @@ def _publish(
     recorded = tuple(record.get(b.slug, m.number) for m in due)
     inputs = (b, site.config, level, recorded, len(due))
     kept = memo.get("cap", b.slug, inputs) if memo is not None else None
-    if kept is not None and not Memo.missing(kept):
-        messages, found, new = kept  # type: ignore[misc]
-        problems.extend(found)
-        output.new.update(new)
-        output.new_lines.update({key: (b.path, due[key[1]].line) for key in new})
-        return messages  # type: ignore[no-any-return]
-    local = Problems()
+    if kept is None or Memo.missing(kept):
+        local = Problems()
+        result = _make_chain(site.config, b, due, recorded, level, local)
+        kept = (result, local.sorted())
+        if memo is not None:
+            memo.put("cap", b.slug, inputs, kept)
+    (messages, new, complete), found = kept  # type: ignore[misc]
+    problems.extend(found)
+    if not complete:
+        output.broken.add(b.slug)
+    output.new.update(new)
+    return messages  # type: ignore[no-any-return]
+
+
+def _make_chain(
+    config: SiteConfig,
+    b: Briefing,
+    due: list[Message],
+    recorded: tuple[bytes | None, ...],
+    level: str | None,
+    problems: Problems,
+) -> tuple[list[Published], dict[tuple[str, int], NewMessage], bool]:
+    """The published chain: recorded bytes where the record has them, new messages after them.
+
+    A recorded message must still be the message the sources give at its place (same type, same
+    ``sent``); anything else means an update was deleted or inserted before it, and matching by
+    number would publish old text under a new number while the new update never goes out.
+    """
     messages: list[Published] = []
-    new: dict[tuple[str, int], bytes] = {}
+    new: dict[tuple[str, int], NewMessage] = {}
+    changed: Message | None = None
     for message, kept_bytes in zip(due, recorded, strict=True):
-        data = message_xml(message, [m.reference for m in messages], site.config, level)
+        data = message_xml(message, [m.reference for m in messages], config, level)
         if kept_bytes is not None:
-            if kept_bytes != data:
-                local.warning(
+            where = record_path(b.slug, message.number)
+            try:
+                kept = read_message(b.slug, message.number, kept_bytes)
+            except NotAMessage as exc:
+                problems.error(where, 1, f"{exc}; restore it from version control")
+                return messages, new, False
+            if not kept.identifier.endswith(f":{b.slug}:{message.number}"):
+                problems.error(where, 1, f"holds the message '{kept.identifier}', not message {message.number} "
+                               f"of '{b.slug}'; restore it from version control")  # fmt: skip
+                return messages, new, False
+            if kept.sent != message.sent or kept.msg_type != message.msg_type:
+                problems.error(
                     b.path,
                     message.line,
-                    f"CAP message {message.number} ({message.msg_type}) of '{b.slug}' was published on "
-                    f"{timestamp(message.sent)} and cannot change ({record_path(b.slug, message.number)} holds it); "
-                    "add an update to publish the change",
+                    f"CAP message {message.number} of '{b.slug}' was published as the {kept.msg_type} sent at "
+                    f"{timestamp(kept.sent)} ({where}), but the sources now make it the {message.msg_type} sent at "
+                    f"{timestamp(message.sent)}; published messages cannot be removed or reordered: restore the "
+                    "update or cancel that was published, and add new updates after the last one",
                 )
+                return messages, new, False
+            if kept_bytes != data:
+                changed = message
             data = kept_bytes
         else:
-            new[(b.slug, message.number)] = data
-        try:
-            messages.append(read_message(b.slug, message.number, data))
-        except NotAMessage as exc:
-            local.error(record_path(b.slug, message.number), 1, f"{exc}; restore it from version control")
-            return []
-    found = local.sorted()
-    problems.extend(found)
-    output.new.update(new)
-    output.new_lines.update({key: (b.path, due[key[1]].line) for key in new})
-    if memo is not None:
-        memo.put("cap", b.slug, inputs, (messages, found, new))
-    return messages
+            new[(b.slug, message.number)] = NewMessage(data, message.sent, b.path, message.line)
+        messages.append(read_message(b.slug, message.number, data))
+    if changed is not None and changed is due[-1]:
+        # Only the latest message: once an update follows, the change has gone out in it.
+        problems.warning(
+            b.path,
+            changed.line,
+            f"CAP message {changed.number} ({changed.msg_type}) of '{b.slug}' was published on "
+            f"{timestamp(changed.sent)} and cannot change ({record_path(b.slug, changed.number)} holds it); "
+            "add an update to publish the change",
+        )
+    return messages, new, True
 
 
 def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOutput) -> None:
@@ -309,6 +355,8 @@ def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOu
     aggregators may hold it. One sent after ``now`` was recorded by a build at a later time: not yet."""
     briefings = {b.slug: b for b in site.briefings}
     for slug in sorted(record.messages):
+        if slug in output.broken:
+            continue
         chain_now = output.published.setdefault(slug, [])
         for number in record.numbers(slug):
             if number < len(chain_now):
@@ -318,6 +366,10 @@ def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOu
                 message = read_message(slug, number, record.messages[slug][number])
             except NotAMessage as exc:
                 problems.error(path, 1, f"{exc}; restore it from version control")
+                continue
+            if not message.identifier.endswith(f":{slug}:{number}"):
+                problems.error(path, 1, f"holds the message '{message.identifier}', not message {number} of "
+                               f"'{slug}'; restore it from version control")  # fmt: skip
                 continue
             if message.sent > site.now and not site.include_drafts:
                 continue

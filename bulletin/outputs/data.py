@@ -11,7 +11,7 @@ from ..published import Record
 from ..site import Site
 from ..views import ViewBuilder
 from .alerts_index import Upcoming, alerts_index
-from .cap import cap_outputs, chain
+from .cap import NewMessage, cap_outputs, chain
 from .feeds import atom_feed, json_feed
 from .search import search_index
 from .sitemap import robots, sitemap
@@ -20,8 +20,7 @@ from .sitemap import robots, sitemap
 @dataclass
 class DataOutput:
     files: dict[PurePosixPath, bytes]
-    new_messages: dict[tuple[str, int], bytes]  # CAP messages published now for the first time
-    new_message_lines: dict[tuple[str, int], tuple[str, int]]  # the source line that sends each
+    new_messages: dict[tuple[str, int], NewMessage]  # CAP messages published now for the first time
     next_index_change: Upcoming | None  # when /alerts.xml will next differ
     next_expiry: Upcoming | None  # the next CAP message in force to expire
 
@@ -50,7 +49,7 @@ def data_files(
         PurePosixPath("alerts.xml"): index,
         **cap.files,
     }
-    return DataOutput(files, cap.new, cap.new_lines, next_change, next_expiry)
+    return DataOutput(files, cap.new, next_change, next_expiry)
 
 
 def scheduled_messages(site: Site) -> list[Upcoming]:
