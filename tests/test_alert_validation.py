@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SiteDir
-from test_validation import BRIEFING, SITE_END, D, T, assert_reported, brief, case, site_yaml
+from test_validation import BRIEFING, SITE_END, D, T, brief, case, check_reports, site_yaml
 
 AREAS = "content/areas.yaml"
 # The fixture's own area, kept after each case's lines so its patrols briefing stays valid.
@@ -145,13 +145,7 @@ def test_bad_area_alert_or_record_is_reported(
     errors: int,
     warnings: int,
 ) -> None:
-    for rel, content in files.items():
-        if content is None:
-            (site.root / rel).unlink()
-        else:
-            site.write(rel, content)
-    result = site.run("check")
-    assert_reported(result, path, line, words, severity=severity, errors=errors, warnings=warnings)
+    check_reports(site, files, path, line, words, severity, errors, warnings)
 
 
 def test_more_than_six_decimals_is_a_warning(site: SiteDir) -> None:

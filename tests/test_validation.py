@@ -366,6 +366,20 @@ def test_bad_input_is_reported(
     errors: int,
     warnings: int,
 ) -> None:
+    check_reports(site, files, path, line, words, severity, errors, warnings)
+
+
+def check_reports(
+    site: SiteDir,
+    files: dict[str, str | bytes | None],
+    path: str,
+    line: int,
+    words: tuple[str, ...],
+    severity: str,
+    errors: int,
+    warnings: int,
+) -> None:
+    """Write (or, for None, delete) ``files``, run ``check`` and assert the located report."""
     for rel, content in files.items():
         if content is None:
             (site.root / rel).unlink()

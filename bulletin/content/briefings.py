@@ -157,6 +157,8 @@ def read_briefing(
             reader.error(("publish_at",), "publish_at is not before expires, so the briefing would never be listed")
     area_text, named = _resolve_area(reader, values.get("area"), areas)
     alert = _make_alert(reader, values, doc.value, config, updates)
+    if alert is not None:
+        _check_alert_times(reader, alert, values, config)
     if alert is not None and (named or area_text or "area" not in doc.value):
         _check_alert_area(reader, area_text, named, values, config, "area" in doc.value)
     if alert is not None and not (summary or body.text.strip()):
@@ -284,7 +286,12 @@ def _make_alert(
                     "a Cancel must be sent after every earlier message",
                 )
                 break
-    onset = given.get("onset")
+    fields = {k: v for k, v in given.items() if k != "cancel"}
+    return Alert(**fields, cancel=cancel, line=reader.doc.key_line(("alert",)))
+
+
+def _check_alert_times(reader: f.Reader, alert: Alert, values: dict[str, Any], config: SiteConfig) -> None:
+    """Every message must be sent before it expires, and the hazard begin before the alert ends."""
     expires = values.get("expires")
     if expires is not None:
         for index, update in enumerate(values.get("updates", ())):
@@ -293,21 +300,17 @@ def _make_alert(
                     ("updates", index, "date"),
                     "update is not before expires, so its CAP Update would be sent already expired; move expires later",
                 )
-        if cancel is not None and cancel.at.at >= expires.at:
+        if alert.cancel is not None and alert.cancel.at.at >= expires.at:
             reader.error(
                 ("alert", "cancel", "at"), "alert.cancel.at is not before expires; an expired alert needs no Cancel"
             )
-    first_expiry = expires.at if expires else None
     date = values.get("date")
-    if first_expiry is None and date is not None:
-        first_expiry = date.at + dt.timedelta(hours=config.alert_hours)
-    if onset is not None and first_expiry is not None and onset.at >= first_expiry:
+    first_expiry = expires.at if expires else date.at + dt.timedelta(hours=config.alert_hours) if date else None
+    if alert.onset is not None and first_expiry is not None and alert.onset.at >= first_expiry:
         reader.error(
             ("alert", "onset"),
             f"alert.onset is not before the alert expires ({first_expiry.isoformat()}); aggregators drop such alerts",
         )
-    fields = {k: v for k, v in given.items() if k != "cancel"}
-    return Alert(**fields, cancel=cancel, line=reader.doc.key_line(("alert",)))
 
 
 def _check_alert_area(

@@ -10,6 +10,7 @@ the message. Everything is computed from the published bytes and ``now``, so the
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,18 +23,13 @@ WINDOW = dt.timedelta(hours=48)  # ended messages stay in the index this long
 
 
 @dataclass(frozen=True)
-class Shown:
-    message: Published
-    ends: dt.datetime | None  # when it expires or is superseded, whichever comes first
-
-
-@dataclass(frozen=True)
 class Upcoming:
     when: dt.datetime
     what: str
 
 
 def _ends(chain: list[Published]) -> list[dt.datetime]:
+    """When each message stops being current: it expires or a newer one supersedes it."""
     return [min(m.expires, chain[i + 1].sent) if i + 1 < len(chain) else m.expires for i, m in enumerate(chain)]
 
 
@@ -46,7 +42,7 @@ def alerts_index(
 ) -> tuple[bytes, Upcoming | None, Upcoming | None]:
     """The feed, its next change, and the next expiry of a message in force."""
     pages = set(with_pages)
-    shown: list[Shown] = []
+    shown: list[Published] = []
     changes: list[dt.datetime] = []  # moments the content changed, at or before now
     upcoming: list[Upcoming] = list(scheduled)
     expiring: list[Upcoming] = []
@@ -59,11 +55,11 @@ def alerts_index(
             if leaves <= now:
                 changes.append(leaves)
                 continue
-            shown.append(Shown(message, ends))
+            shown.append(message)
             upcoming.append(Upcoming(leaves, f"{message.path} leaves the index"))
             if ends > now and message is chain[-1]:
                 expiring.append(Upcoming(message.expires, f"{message.path} expires"))
-    shown.sort(key=lambda s: (s.message.sent, s.message.identifier), reverse=True)
+    shown.sort(key=lambda m: (m.sent, m.identifier), reverse=True)
     feed = element(None, "feed", xmlns=ATOM, **{"xmlns:cap": CAP})
     element(feed, "id", config.base_url + "alerts.xml")
     element(feed, "title", f"{config.title}: CAP alerts")
@@ -71,15 +67,15 @@ def alerts_index(
     element(feed, "link", rel="self", href=config.base_url + "alerts.xml", type="application/atom+xml")
     author = element(feed, "author")
     element(author, "name", config.organisation.name)
-    for item in shown:
-        _entry(feed, config, item.message, item.message.slug in pages)
+    for message in shown:
+        _entry(feed, config, message, message.slug in pages)
     next_change = min((u for u in upcoming if u.when > now), key=lambda u: u.when, default=None)
     next_expiry = min(expiring, key=lambda u: u.when, default=None)
     return to_bytes(feed), next_change, next_expiry
 
 
-def _entry(feed: object, config: SiteConfig, message: Published, has_page: bool) -> None:
-    entry = element(feed, "entry")  # type: ignore[arg-type]
+def _entry(feed: ET.Element, config: SiteConfig, message: Published, has_page: bool) -> None:
+    entry = element(feed, "entry")
     url = config.base_url + str(message.path)
     element(entry, "id", url)
     prefix = "" if message.msg_type == "Alert" else f"{message.msg_type}: "

@@ -250,9 +250,7 @@ def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | Non
             continue
         if len(b.title) > HEADLINE_LIMIT:
             problems.warning(b.path, 1, f"title is {len(b.title)} characters; CAP headlines should stay under 140")
-        full = chain(b, site.config)
-        check_chain(full, b, problems)
-        due = [m for m in full if site.include_drafts or m.sent <= site.now]
+        due = [m for m in chain(b, site.config) if site.include_drafts or m.sent <= site.now]
         published = _publish(site, b, due, record, problems, output, memo) if due else []
         if published:
             output.published[b.slug] = published
@@ -383,22 +381,3 @@ def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOu
             chain_now.append(message)
         if not chain_now:
             del output.published[slug]
-
-
-def check_chain(messages: list[Message], b: Briefing, problems: Problems) -> None:
-    """The rules the schema cannot express: sent strictly increases, expires after sent."""
-    for index, message in enumerate(messages):
-        if index and message.sent <= messages[index - 1].sent:
-            problems.error(
-                b.path,
-                message.line,
-                f"CAP message {message.number} ({message.msg_type}) would be sent at {timestamp(message.sent)}, "
-                f"not after message {index - 1}; each message must be sent after the one before",
-            )
-        if message.expires <= message.sent:
-            problems.error(
-                b.path,
-                message.line,
-                f"CAP message {message.number} ({message.msg_type}, sent {timestamp(message.sent)}) would expire "
-                f"at {timestamp(message.expires)}, not after it was sent; move expires later",
-            )
