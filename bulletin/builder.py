@@ -19,10 +19,11 @@ from .outputs.cap import NewMessage
 from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
-from .paths import UnsafePath, is_ignored_name, output_file
+from .paths import UnsafePath, output_file
 from .published import RECORD_DIR, read_record, record_path, write_record
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
+from .sitefiles import SiteFile, UnreadableFile, walk
 from .views import LevelView, ViewBuilder
 from .writer import release
 
@@ -65,7 +66,7 @@ class BuildResult:
     output: Path | None = None
     site: Site | None = field(default=None, repr=False)
     rendered: dict[PurePosixPath, bytes] = field(default_factory=dict, repr=False)  # check's pages and data
-    static: dict[PurePosixPath, Path] = field(default_factory=dict, repr=False)
+    static: dict[PurePosixPath, SiteFile] = field(default_factory=dict, repr=False)
 
 
 def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
@@ -129,7 +130,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             for path, data in sorted(pages.items()):
                 rel.write(path, data)
             for path, source in sorted(static.items()):
-                rel.copy(path, source)
+                try:
+                    rel.copy(path, source)
+                except UnreadableFile as exc:  # replaced since it was checked: never copy what it became
+                    problems.error(source.shown, 1, f"{exc} (it changed during the build)")
+            if problems.errors:
+                return result
             rel.commit()
         reporter.detail(f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s")
         _record(options, site, machine.new_messages, reporter)
@@ -294,31 +300,40 @@ def output_overlap(output: Path, site_root: Path) -> str | None:
     return None
 
 
-def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, Path]:
-    """Static files by output path; the site's own ``static/`` wins over the default theme's."""
-    found: dict[PurePosixPath, Path] = {}
+def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, SiteFile]:
+    """Static files by output path; the site's own ``static/`` wins over the default theme's.
+
+    Each file is opened once here to prove it can be published, so ``check`` reports what a
+    ``build`` would fail on; the copy opens it again and checks again.
+    """
+    found: dict[PurePosixPath, SiteFile] = {}
     for base in (THEME_ROOT, site_root):
         folder = base / "static"
-        if not folder.is_dir():
+        try:
+            if not folder.is_dir():
+                continue
+        except OSError as exc:
+            problems.error(_shown(folder, site_root), 1, f"cannot read folder: {exc.strerror}")
             continue
         real_base = base.resolve()
-        for current, dirs, files in os.walk(folder, followlinks=True):
-            here = Path(current)
-            dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
-            for name in sorted(files):
-                if is_ignored_name(name):
-                    continue
-                path = here / name
-                rel = PurePosixPath(path.relative_to(folder).as_posix())
-                if not path.resolve().is_relative_to(real_base):
-                    shown = path.relative_to(base).as_posix()
-                    problems.error(shown, 1, "symlink points outside the site; refusing to publish it")
-                    continue
-                found[rel] = path
+        for item in walk(folder, real_base, base, problems):
+            static = SiteFile(item.path, real_base, item.shown)
+            try:
+                static.check()
+            except UnreadableFile as exc:
+                problems.error(item.shown, 1, str(exc))
+                continue
+            found[item.relative] = static
     return found
 
 
-def check_collisions(pages: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path], problems: Problems) -> None:
+def _shown(path: Path, site_root: Path) -> str:
+    return path.relative_to(site_root).as_posix() if path.is_relative_to(site_root) else str(path)
+
+
+def check_collisions(
+    pages: dict[PurePosixPath, bytes], static: dict[PurePosixPath, SiteFile], problems: Problems
+) -> None:
     """Two outputs on one path, also when they differ only in case (they collide on macOS and Windows)."""
     claimed: dict[str, str] = {}
     for path in pages:

@@ -19,20 +19,21 @@ from .content.parse import Kind, ParsedSource
 
 class ParseCache:
     def __init__(self) -> None:
-        self._entries: dict[tuple[Kind, str, bool], tuple[bytes, ParsedSource]] = {}
+        self._entries: dict[tuple[Kind, str, tuple[object, ...]], tuple[bytes, ParsedSource]] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, kind: Kind, path: str, data: bytes, allow_raw_html: bool) -> ParsedSource | None:
-        entry = self._entries.get((kind, path, allow_raw_html))
+    def get(self, kind: Kind, path: str, data: bytes, settings: tuple[object, ...]) -> ParsedSource | None:
+        """``settings``: everything besides the bytes that parsing depends on (raw HTML, the time budget)."""
+        entry = self._entries.get((kind, path, settings))
         if entry is not None and entry[0] == _digest(data):
             self.hits += 1
             return entry[1]
         self.misses += 1
         return None
 
-    def put(self, kind: Kind, path: str, data: bytes, allow_raw_html: bool, parsed: ParsedSource) -> None:
-        self._entries[(kind, path, allow_raw_html)] = (_digest(data), parsed)
+    def put(self, kind: Kind, path: str, data: bytes, settings: tuple[object, ...], parsed: ParsedSource) -> None:
+        self._entries[(kind, path, settings)] = (_digest(data), parsed)
 
     def keep_only(self, paths: set[str]) -> None:
         """Forget deleted sources, so a long session does not grow without bound."""

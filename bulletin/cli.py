@@ -21,6 +21,7 @@ from .errors import BulletinError, Problems, summary_line
 from .fields import HTTP_URL
 from .scaffold import new_briefing
 from .site import load_site
+from .workers import max_jobs
 
 COMMANDS = ("build", "serve", "watch", "check", "new")
 
@@ -139,6 +140,9 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         return _new(parser, options, site_root, now)
     if options.args:
         parser.error(f"unexpected arguments: {' '.join(options.args)}")
+    if options.jobs > max_jobs():
+        print(f"--jobs {options.jobs}: using {max_jobs()} worker processes (twice the CPUs)", file=sys.stderr)
+        options.jobs = max_jobs()
     build_options = builder.BuildOptions(
         site_root=site_root,
         now=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import fields as f
 from .errors import Problems, Severity
+from .sitefiles import UnreadableFile, read_inside
 from .sourcefile import decode
 from .yamlsafe import KeyPath, load_yaml
 
 CONFIG_FILE = "site.yaml"
+MAX_CONFIG_BYTES = 256 * 1024
 
 CAP_SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CAP_URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
@@ -55,6 +58,15 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Per-source budgets: a file past them is a located error, never a build that runs for ever."""
+
+    markdown_bytes: int = 2 * 1024 * 1024  # a briefing or page file
+    yaml_bytes: int = 256 * 1024  # a person, areas.yaml, threat-levels.yaml
+    markdown_seconds: float = 5.0  # rendering one Markdown text
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str
@@ -70,6 +82,7 @@ class SiteConfig:
     alert_by_default: bool = False
     allow_raw_html: bool = False
     menu: tuple[MenuItem, ...] = ()
+    limits: Limits = Limits()
     extra: dict[str, Any] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # for messages
 
@@ -174,6 +187,11 @@ _ORGANISATION = {
     "cap_sender": f.Field(_cap_sender, doc="the CAP <sender>, e.g. an e-mail address"),
     "contact": f.Field(f.line_text, doc="the CAP <contact>, e.g. a phone line for the public"),
 }
+_LIMITS = {
+    "markdown_bytes": f.Field(f.positive, doc="largest briefing or page file, in bytes (default 2 MiB)"),
+    "yaml_bytes": f.Field(f.positive, doc="largest YAML file in content/, in bytes (default 256 KiB)"),
+    "markdown_seconds": f.Field(f.positive, doc="longest time to render one Markdown text (default 5)"),
+}
 _MENU_ITEM = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.link, required=True)}
 
 SCHEMA: dict[str, f.Field] = {
@@ -191,6 +209,7 @@ SCHEMA: dict[str, f.Field] = {
     "threat_levels": f.Field(f.list_of(f.record(_LEVEL, "a threat level"))),
     "allow_raw_html": f.Field(f.boolean),
     "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item"))),
+    "limits": f.Field(f.record(_LIMITS, "limits"), doc="per-source budgets; raise them for unusually large files"),
     "extra": f.Field(f.free),
 }
 
@@ -198,13 +217,13 @@ SCHEMA: dict[str, f.Field] = {
 def load_config(site_root: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
     """Read and check site.yaml; None when it has errors (already reported)."""
     path = site_root / CONFIG_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         problems.error(CONFIG_FILE, 1, f"no {CONFIG_FILE} in {site_root} (use --site DIR to point at a site)")
         return None
-    except OSError as exc:
-        problems.error(CONFIG_FILE, 1, f"cannot read {CONFIG_FILE}: {exc.strerror}")
+    try:
+        data = read_inside(path, site_root.resolve(), MAX_CONFIG_BYTES, CONFIG_FILE)
+    except UnreadableFile as exc:
+        problems.error(CONFIG_FILE, 1, str(exc))
         return None
     text, found = decode(data, CONFIG_FILE)
     problems.extend(found)
@@ -241,6 +260,7 @@ def load_config(site_root: Path, problems: Problems, base_url: str | None = None
         alert_by_default=values.get("alert_by_default", False),
         allow_raw_html=values.get("allow_raw_html", False),
         menu=tuple(MenuItem(**item) for item in values.get("menu", ())),
+        limits=Limits(**values.get("limits", {})),
         extra=values.get("extra", {}),
         key_lines={str(path[0]): line for path, line in doc.key_lines.items() if len(path) == 1},
     )

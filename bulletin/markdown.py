@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from .deadline import Overtime, call_with_deadline
+
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 ALLOWED_TAGS = frozenset(
     {
@@ -53,6 +55,8 @@ _BLOCKS = frozenset(
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _ID_ATTRIBUTES = re.compile(r'(\s(?:id|href)=")(#?)')
 MAX_BRACKET_DEPTH = 64  # Python-Markdown is quadratic in nested brackets (Python-Markdown#798)
+MAX_QUOTE_DEPTH = 32  # and each level of > quoting parses the rest again: 1,600 levels took 630 MB
+_QUOTE_MARKS = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
 
 
 class MarkdownTooComplex(Exception):
@@ -70,23 +74,31 @@ class RenderedMarkdown:
 class MarkdownRenderer:
     """Renders Markdown for one site; keep one per process and reuse it."""
 
-    def __init__(self, allow_raw_html: bool) -> None:
+    def __init__(self, allow_raw_html: bool, seconds: float | None = None) -> None:
         self.allow_raw_html = allow_raw_html
-        self._md = markdown.Markdown(
-            extensions=_EXTENSIONS,
-            extension_configs={"toc": {"permalink": False}},
-            output_format="html",
-        )
+        self.seconds = seconds  # the time budget for one text; None: unbounded
+        self._md = _new_markdown()
 
     def render(self, source: str, id_prefix: str = "") -> RenderedMarkdown:
         """Render and sanitise. ``id_prefix`` keeps heading and footnote ids of separately rendered
         texts (body, advice) apart from each other and from the template's own ids."""
         if _bracket_depth(source) > MAX_BRACKET_DEPTH:
             raise MarkdownTooComplex(f"brackets [ ] are nested more than {MAX_BRACKET_DEPTH} deep")
+        if _quote_depth(source) > MAX_QUOTE_DEPTH:
+            raise MarkdownTooComplex(f"quotes (>) are nested more than {MAX_QUOTE_DEPTH} deep")
         try:
-            raw = self._md.reset().convert(source)
+            if self.seconds is None:
+                raw = self._md.reset().convert(source)
+            else:
+                raw = call_with_deadline(lambda: self._md.reset().convert(source), self.seconds)
         except RecursionError as exc:
             raise MarkdownTooComplex("Markdown is nested too deeply to render") from exc
+        except Overtime:
+            self._md = _new_markdown()  # stopped half-way: its state is not to be trusted
+            raise MarkdownTooComplex(
+                f"Markdown took more than {self.seconds:g} s to render and was stopped; simplify this text "
+                "(deeply nested or unclosed HTML, brackets or footnotes), or raise limits.markdown_seconds"
+            ) from None
         if self.allow_raw_html:
             clean, removed = raw, ()
         else:
@@ -97,6 +109,18 @@ class MarkdownRenderer:
         match = _FIRST_PARAGRAPH.search(clean)
         first = html_to_text(match.group(1)) if match else ""
         return RenderedMarkdown(clean, html_to_text(clean), first, removed)
+
+
+def _new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=_EXTENSIONS,
+        extension_configs={"toc": {"permalink": False}},
+        output_format="html",
+    )
+
+
+def _quote_depth(text: str) -> int:
+    return max((match.group().count(">") for match in _QUOTE_MARKS.finditer(text)), default=0)
 
 
 def _bracket_depth(text: str) -> int:

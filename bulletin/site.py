@@ -7,9 +7,7 @@ returns either a complete, valid :class:`Site` or None with every problem report
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -24,7 +22,8 @@ from .content.people import read_person
 from .content.timeline import read_timeline
 from .errors import Problems
 from .markdown import MarkdownRenderer
-from .paths import is_ignored_name
+from .sitefiles import UnreadableFile, read_inside, walk
+from .workers import worker_pool
 
 CONTENT = "content"
 TIMELINE_FILE = "content/threat-levels.yaml"
@@ -87,7 +86,7 @@ def load_site(
         config = memo.intern("config", config)
     now = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
     refs = list(discover(root, problems))
-    parsed = parse_all(root, refs, config.allow_raw_html, jobs, problems, cache)
+    parsed = parse_all(root, refs, config, jobs, problems, cache)
     people: dict[str, Person] = {}
     briefings: list[Briefing] = []
     pages: list[Page] = []
@@ -194,39 +193,23 @@ def _released(briefing: Briefing, now: dt.datetime) -> bool:
 
 
 def discover(root: Path, problems: Problems) -> Iterator[SourceRef]:
-    """Every content source under ``root``, in a stable order; symlinks out of the site are errors."""
+    """Every content source under ``root``, in a stable order; what cannot be read is an error."""
     content = root / CONTENT
-    if not content.is_dir():
+    try:
+        is_folder = content.is_dir()
+    except OSError as exc:
+        problems.error(CONTENT, 1, f"cannot read folder: {exc.strerror}")
+        return
+    if not is_folder:
         problems.error(CONTENT, 1, "no content/ folder (briefings go in content/briefings/)")
         return
-    real_root = root.resolve()
-    seen_dirs: set[Path] = set()
-    for folder, dirs, files in os.walk(content, followlinks=True):
-        here = Path(folder)
-        real = here.resolve()
-        rel_dir = here.relative_to(root).as_posix()
-        if not real.is_relative_to(real_root):
-            problems.error(rel_dir, 1, "symlink points outside the site; refusing to read it")
-            dirs[:] = []
-            continue
-        if real in seen_dirs:
-            dirs[:] = []
-            continue
-        seen_dirs.add(real)
-        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
-        for name in sorted(files):
-            if is_ignored_name(name):
-                continue
-            rel = f"{rel_dir}/{name}"
-            # The folder is known to be inside the site; only a symlinked file can lead out of it.
-            if (here / name).is_symlink() and not (here / name).resolve().is_relative_to(real_root):
-                problems.error(rel, 1, "symlink points outside the site; refusing to read it")
-                continue
-            kind = classify(rel)
-            if kind is None:
-                problems.warning(rel, 1, "not a content file Bulletin knows; ignored")
-            else:
-                yield SourceRef(kind, rel)
+    for found in walk(content, root.resolve(), root, problems):
+        rel = found.shown
+        kind = classify(rel)
+        if kind is None:
+            problems.warning(rel, 1, "not a content file Bulletin knows; ignored")
+        else:
+            yield SourceRef(kind, rel)
 
 
 def classify(rel: str) -> Kind | None:
@@ -248,38 +231,44 @@ def classify(rel: str) -> Kind | None:
 def parse_all(
     root: Path,
     refs: list[SourceRef],
-    allow_raw_html: bool,
+    config: SiteConfig,
     jobs: int,
     problems: Problems,
     cache: ParseCache | None = None,
 ) -> list[ParsedSource]:
     """Stage one for every source (in worker processes when there are many), reusing ``cache``."""
+    settings = (config.allow_raw_html, config.limits.markdown_seconds)
     items: list[tuple[Kind, str, bytes]] = []
+    real_root = root.resolve()
     for ref in refs:
+        markdown = ref.kind in (Kind.BRIEFING, Kind.PAGE)
+        limit = config.limits.markdown_bytes if markdown else config.limits.yaml_bytes
+        setting = "limits.markdown_bytes" if markdown else "limits.yaml_bytes"
         try:
-            items.append((ref.kind, ref.path, (root / ref.path).read_bytes()))
-        except OSError as exc:
-            problems.error(ref.path, 1, f"cannot read file: {exc.strerror}")
+            items.append((ref.kind, ref.path, read_inside(root / ref.path, real_root, limit)))
+        except UnreadableFile as exc:
+            hint = f"; raise {setting} in site.yaml if it must be" if "too large" in str(exc) else ""
+            problems.error(ref.path, 1, f"{exc}{hint}")
     results: dict[int, ParsedSource] = {}
     todo: list[int] = []
     for index, (kind, path, data) in enumerate(items):
-        hit = cache.get(kind, path, data, allow_raw_html) if cache else None
+        hit = cache.get(kind, path, data, settings) if cache else None
         if hit is None:
             todo.append(index)
         else:
             results[index] = hit
     if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
         chunk = max(1, len(todo) // (jobs * 4))
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(allow_raw_html,)) as pool:
+        with worker_pool(jobs, _init_worker, settings) as pool:
             parsed = list(pool.map(_parse_in_worker, [items[i] for i in todo], chunksize=chunk))
     else:
-        renderer = MarkdownRenderer(allow_raw_html)
+        renderer = MarkdownRenderer(*settings)
         parsed = [parse_source(*items[i], renderer) for i in todo]
     for index, result in zip(todo, parsed, strict=True):
         results[index] = result
         if cache:
             kind, path, data = items[index]
-            cache.put(kind, path, data, allow_raw_html, result)
+            cache.put(kind, path, data, settings, result)
     if cache:
         cache.keep_only({path for _, path, _ in items})
     return [results[i] for i in range(len(items))]
@@ -288,8 +277,8 @@ def parse_all(
 _worker_renderer: list[MarkdownRenderer] = []  # one per worker process, set by its initializer
 
 
-def _init_worker(allow_raw_html: bool) -> None:
-    _worker_renderer.append(MarkdownRenderer(allow_raw_html))
+def _init_worker(allow_raw_html: bool, seconds: float) -> None:
+    _worker_renderer.append(MarkdownRenderer(allow_raw_html, seconds))
 
 
 def _parse_in_worker(item: tuple[Kind, str, bytes]) -> ParsedSource:

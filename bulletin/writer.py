@@ -17,11 +17,14 @@ import glob
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+import stat
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import BulletinError
 from .paths import safe_join
+from .sitefiles import SiteFile
 
 try:
     import fcntl
@@ -51,10 +54,10 @@ class Release:
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
             handle.write(data)
 
-    def copy(self, relative: PurePosixPath, source: Path) -> None:
+    def copy(self, relative: PurePosixPath, source: SiteFile) -> None:
         target = safe_join(self.folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        source.copy_to(target)
 
     def commit(self) -> None:
         (self.folder / MARKER).write_bytes(_MARKER_TEXT)
@@ -68,13 +71,13 @@ class Release:
                     os.rename(self.folder, self.output)
                     self.folder = old
                 _fsync_dir(self.parent)
-                shutil.rmtree(self.folder, ignore_errors=True)  # now the previous site
+                _remove_tree(self.folder)  # now the previous site
             else:
                 os.rename(self.folder, self.output)
                 _fsync_dir(self.parent)
 
     def abort(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        _remove_tree(self.folder)
 
     def close(self) -> None:
         if self._hold is not None:
@@ -128,10 +131,58 @@ def remove_leftovers(output: Path) -> None:
             if not output.exists() and (entry / MARKER).is_file():
                 os.rename(entry, output)  # a fallback swap was cut between its two renames
             else:
-                shutil.rmtree(entry, ignore_errors=True)
+                _remove_tree(entry)
         for entry in sorted(parent.glob(f"{pattern}.tmp-*")):
             if _abandoned(entry):
-                shutil.rmtree(entry, ignore_errors=True)
+                _remove_tree(entry)
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove ``folder`` and everything in it as far as possible, never raising.
+
+    A killed build's folder may hold read-only folders (copied that way, or changed since), whose
+    entries cannot be removed even by their owner: each folder in the tree that refuses is made
+    readable, writable and searchable by its owner (``chmod u+rwx``) and the removal tried again.
+    Nothing outside ``folder`` is ever changed.
+    """
+    top = os.path.abspath(folder)
+    retried: set[tuple[str, str]] = set()
+
+    def inside(path: str) -> bool:
+        return path == top or path.startswith(top + os.sep)
+
+    def retry(function: Callable[..., object], path: str, error: BaseException) -> None:
+        if not isinstance(error, PermissionError) or (function.__name__, path) in retried:
+            return  # gone already, or not a matter of permissions, or already tried: leave it
+        retried.add((function.__name__, path))
+        if function in (os.unlink, os.remove, os.rmdir):  # its folder refuses to lose an entry
+            parent = os.path.dirname(path)
+            if inside(parent) and _allow_owner(parent):
+                with contextlib.suppress(OSError):
+                    function(path)
+        elif inside(path) and _allow_owner(path):  # a folder that cannot be opened or listed
+            _rmtree(path, retry)
+
+    _rmtree(top, retry)
+
+
+def _rmtree(path: str, handler: Callable[[Callable[..., object], str, BaseException], None]) -> None:
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=handler)
+    else:
+        shutil.rmtree(path, onerror=lambda function, where, info: handler(function, where, info[1]))
+
+
+def _allow_owner(path: str) -> bool:
+    """``chmod u+rwx`` a real folder (never through a symlink); False when that is not possible."""
+    try:
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISDIR(mode):
+            return False
+        os.chmod(path, stat.S_IMODE(mode) | stat.S_IRWXU)
+    except OSError:
+        return False
+    return True
 
 
 def _hold_folder(folder: Path) -> int | None:

@@ -17,7 +17,7 @@ def outputs(root: Path, cache: BuildCache | None) -> dict[str, bytes]:
     result = builder.check(options)
     assert result.ok, [str(p) for p in result.problems.sorted()]
     files = {str(k): v for k, v in result.rendered.items()}
-    files.update({str(k): v.read_bytes() for k, v in result.static.items()})
+    files.update({str(k): v.read() for k, v in result.static.items()})
     return files
 
 
