@@ -29,12 +29,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        # One problem, one line: control characters from authors' values are shown escaped.
-        message = self.message.translate(_ESCAPES)
-        return f"{self.path}:{self.line}: {self.severity.value}: {message}"
+        # One problem, one line: control characters in file names and authors' values are shown escaped,
+        # so neither can end the line early, forge another one ("0 errors") or drive the terminal.
+        return f"{terminal_text(self.path)}:{self.line}: {self.severity.value}: {terminal_text(self.message)}"
 
 
-_ESCAPES = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+_ESCAPES = (
+    {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}  # C0, DEL and C1 controls
+    | {0x2028: "\\u2028", 0x2029: "\\u2029"}  # line and paragraph separators end a line for str.splitlines
+    | {10: "\\n", 13: "\\r", 9: "\\t"}
+)
+
+
+def terminal_text(text: str) -> str:
+    """``text`` for one line of a terminal: control characters and line breaks shown as escapes."""
+    return text.translate(_ESCAPES)
 
 
 class BulletinError(Exception):
@@ -47,6 +56,16 @@ class BulletinError(Exception):
 
     def __str__(self) -> str:
         return str(self.problem)
+
+
+class UsageError(BulletinError):
+    """A command line that asks for something impossible: exit status 2, printed as argparse prints its own."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("", 1, message, exit_code=2)
+
+    def __str__(self) -> str:
+        return f"bulletin: error: {terminal_text(self.problem.message)}"
 
 
 class Problems:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 from .config import SiteConfig
-from .errors import BulletinError
+from .errors import BulletinError, UsageError
 from .fields import slugify
 
 TEMPLATE = """\
@@ -75,18 +76,20 @@ TODO: the briefing. Write what has happened, what the police are doing, and why.
 
 def new_briefing(site_root: Path, config: SiteConfig, title: str, now: dt.datetime, level: str | None = None) -> Path:
     """Write the draft and return its path; refuses to overwrite an existing file."""
-    if not title.strip():
-        raise BulletinError("content/briefings", 1, "the title is empty", exit_code=2)
+    title = title.strip()
+    if not title:
+        raise UsageError('new briefing: the title is empty; give it in quotes: new briefing "TITLE"')
+    _check_title(title)
     slug = slugify(title)[:80].rstrip("-")
     if not slug:
-        raise BulletinError("content/briefings", 1, f"cannot make a file name from {title!r}", exit_code=2)
+        raise UsageError(f"new briefing: cannot make a file name from the title {title!r}; use letters or digits")
     local = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
     path = site_root / "content" / "briefings" / f"{local:%Y-%m-%d}-{slug}.md"
     if path.exists():
         raise BulletinError(str(path.relative_to(site_root)), 1, "already exists; choose another title", exit_code=1)
     levels = config.level_ids
     text = TEMPLATE.format(
-        title=json.dumps(title.strip(), ensure_ascii=False),
+        title=json.dumps(title, ensure_ascii=False),
         date=local.replace(microsecond=0).isoformat(),
         timezone=config.timezone,
         levels=", ".join(levels),
@@ -97,3 +100,31 @@ def new_briefing(site_root: Path, config: SiteConfig, title: str, now: dt.dateti
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)
     return path
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _check_title(title: str) -> None:
+    """A title is one line of text. A line break, a control character or a code point that is not a character
+    (bytes that are not UTF-8 reach ``sys.argv`` as lone surrogates) is refused: the draft would fail ``check``,
+    or could not be written at all."""
+    for position, char in enumerate(title, 1):
+        code = f"U+{ord(char):04X}"
+        category = unicodedata.category(char)
+        if char in _LINE_BREAKS or category in ("Zl", "Zp"):
+            why = f"a line break ({code}, character {position}); give the title on one line"
+        elif char == "\t":
+            why = f"a tab (character {position}); use a space"
+        elif category == "Cc":
+            why = f"the control character {code} (character {position}); remove it"
+        elif category == "Cs" or _noncharacter(char):
+            why = f"{code} (character {position}), which is not a character; was the title typed as UTF-8?"
+        else:
+            continue
+        raise UsageError(f"new briefing: the title contains {why}")
+
+
+def _noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE

@@ -14,7 +14,7 @@ from .alerts_index import Upcoming, alerts_index
 from .cap import NewMessage, cap_outputs, chain
 from .feeds import atom_feed, json_feed
 from .search import search_index
-from .sitemap import robots, sitemap
+from .sitemap import robots, sitemap_files
 
 
 @dataclass
@@ -44,7 +44,7 @@ def data_files(
         PurePosixPath("search.json"): search_index(listed, [views.page(p) for p in site.pages]),
         PurePosixPath("feed.xml"): atom_feed(site, latest),
         PurePosixPath("feed.json"): json_feed(site, latest),
-        PurePosixPath("sitemap.xml"): sitemap(site, html_pages, lastmod),
+        **sitemap_files(site, html_pages, lastmod),
         PurePosixPath("robots.txt"): robots(site),
         PurePosixPath("alerts.xml"): index,
         **cap.files,
