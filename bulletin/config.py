@@ -217,13 +217,14 @@ SCHEMA: dict[str, f.Field] = {
 def load_config(site_root: Path, problems: Problems, base_url: str | None = None) -> SiteConfig | None:
     """Read and check site.yaml; None when it has errors (already reported)."""
     path = site_root / CONFIG_FILE
-    if not os.path.lexists(path):
+    try:
+        os.lstat(path)
+        data = read_inside(path, site_root.resolve(), MAX_CONFIG_BYTES, CONFIG_FILE)
+    except FileNotFoundError:
         problems.error(CONFIG_FILE, 1, f"no {CONFIG_FILE} in {site_root} (use --site DIR to point at a site)")
         return None
-    try:
-        data = read_inside(path, site_root.resolve(), MAX_CONFIG_BYTES, CONFIG_FILE)
-    except UnreadableFile as exc:
-        problems.error(CONFIG_FILE, 1, str(exc))
+    except (OSError, UnreadableFile) as exc:
+        problems.error(CONFIG_FILE, 1, str(exc) if isinstance(exc, UnreadableFile) else f"cannot read: {exc.strerror}")
         return None
     text, found = decode(data, CONFIG_FILE)
     problems.extend(found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,11 +18,14 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from .errors import BulletinError, Problem, Severity
+from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
 from .paths import relative_url
+from .sitefiles import UnreadableFile, read_inside, walk
+from .sourcefile import decode
 
 THEME_ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/ and static/
+MAX_TEMPLATE_BYTES = 1024 * 1024
 MONTHS = {
     "en": [
         "January",
@@ -67,8 +71,10 @@ class Renderer:
         self.site_root = site_root
         self.language = language
         self.template_dirs = template_dirs(site_root)
+        self.sources: dict[str, tuple[str, str]] = {}  # template name -> (text, file)
+        self.load_problems: list[Problem] = []
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+            loader=jinja2.FunctionLoader(self._source),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -106,13 +112,33 @@ class Renderer:
         return True
 
     def templates_digest(self) -> str:
-        """A digest of every template file: any change to one can change any page."""
+        """Read every template file once (Jinja is served from what was read here) and digest
+        them all: any change to one can change any page."""
         digest = hashlib.sha256()
+        sources: dict[str, tuple[str, str]] = {}
+        problems = Problems()
         for folder in self.template_dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(str(path).encode() + b"\0" + path.read_bytes())
+            base = THEME_ROOT if folder == THEME_ROOT / "templates" else self.site_root
+            real_base = base.resolve()
+            for found in walk(folder, real_base, base, problems):
+                try:
+                    data = read_inside(found.path, real_base, MAX_TEMPLATE_BYTES, "template")
+                except UnreadableFile as exc:
+                    problems.error(found.shown, 1, str(exc))
+                    continue
+                digest.update(str(found.path).encode() + b"\0" + data)
+                text, decoding = decode(data, found.shown)
+                problems.extend(decoding)
+                if text is not None:
+                    sources.setdefault(str(found.relative), (text, str(found.path)))
+        self.sources = sources
+        self.load_problems = problems.sorted()
         return digest.hexdigest()
+
+    def _source(self, name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        found = self.sources.get(name)
+        # Always up to date: refresh() replaces the sources and clears the compiled templates.
+        return None if found is None else (found[0], found[1], lambda: True)
 
     def plain_globals(self) -> tuple[tuple[str, Any], ...]:
         """The globals that are data (not functions), for telling whether pages can be reused."""
@@ -120,8 +146,8 @@ class Renderer:
 
     def check_templates(self) -> list[Problem]:
         """Compile every template, reporting syntax errors with their lines."""
-        problems = []
-        for name in sorted(self.env.list_templates(extensions=["html", "xml", "txt", "json"])):
+        problems = list(self.load_problems)
+        for name in sorted(n for n in self.sources if n.endswith((".html", ".xml", ".txt", ".json"))):
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
