@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import builder, live
 from .config import load_config
-from .errors import BulletinError, Problems, summary_line
+from .errors import BulletinError, Problems, summary_line, terminal_text
 from .fields import HTTP_URL
 from .scaffold import new_briefing
 from .site import load_site
@@ -94,11 +94,11 @@ class TerminalReporter(builder.Reporter):
 
     def info(self, message: str) -> None:
         if message and not self.quiet:
-            print(message, file=sys.stderr)
+            print(terminal_text(message), file=sys.stderr)  # messages name paths: a file name cannot forge a line
 
     def detail(self, message: str) -> None:
         if self.verbose:
-            print(message, file=sys.stderr)
+            print(terminal_text(message), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,7 +170,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
                 print(f"checked: {result.pages} pages would be written ({result.seconds:.2f} s)", file=sys.stderr)
             else:
                 print(
-                    f"wrote {result.pages} pages ({result.files} files) to {result.output} in {result.seconds:.2f} s",
+                    f"wrote {result.pages} pages ({result.files} files) to {terminal_text(str(result.output))} "
+                    f"in {result.seconds:.2f} s",
                     file=sys.stderr,
                 )
         return 0
@@ -200,5 +201,6 @@ def _new(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root
     site = load_site(site_root, now, Problems(), base_url=options.base_url)
     level = site.current_level.level if site and site.current_level else None
     path = new_briefing(site_root, config, options.args[1], now, level)
-    print(f"created {path.relative_to(site_root) if not path.is_absolute() else path}", file=sys.stderr)
+    shown = path.relative_to(site_root) if not path.is_absolute() else path
+    print(f"created {terminal_text(str(shown))}", file=sys.stderr)
     return 0

@@ -200,6 +200,15 @@ def _abandoned(folder: Path) -> bool:
         return False
     try:
         fd = os.open(folder, os.O_RDONLY)
+    except PermissionError:
+        # A leftover made unreadable (mode 000): ours to open again if this user owns it.
+        try:
+            if os.lstat(folder).st_uid != os.geteuid():
+                return False
+            os.chmod(folder, 0o700)
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return False
     except OSError:
         return False
     try:
