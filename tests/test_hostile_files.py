@@ -293,3 +293,58 @@ def test_limits_can_be_raised_in_site_yaml(site: SiteDir) -> None:
     config.write_text(config.read_text() + "  markdown_seconds: 0\n")
     result = site.run("check")
     assert result.code == 1 and "site.yaml:" in result.err and "must be at least 1" in result.err
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_killed_build_leaves_no_worker_processes(site: SiteDir) -> None:
+    slow = "<a " * 2000  # about 0.2 s each: workers are busy when the build is killed
+    for number in range(240):
+        site.briefing(f"title: B{number}\ndate: 2020-01-01\nsummary: s", slow, name=f"2020-01-01-b{number}.md")
+    build = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "build", "--now", NOW, "--jobs", "2"],
+        cwd=site.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+            workers = _children(build.pid)
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the build never started its workers"
+        build.kill()
+        build.wait(10)
+        gone_by = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        for pid in _children(build.pid) if build.poll() is None else ():
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        if build.poll() is None:
+            build.kill()
+
+
+def test_jobs_are_bounded_by_twice_the_cpus(site: SiteDir) -> None:
+    result = run_build_py("check", "--now", NOW, "--jobs", "100", cwd=site.root)
+    limit = 2 * (os.cpu_count() or 1)
+    assert result.code == 0
+    assert f"--jobs 100: using {limit} worker processes (twice the CPUs)" in result.err
