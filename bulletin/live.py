@@ -57,20 +57,24 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
                 state.fail([str(p) for p in failing])
             _report(result, started, "rebuilt")
 
-    rebuild()
+    watcher = _start_watching(options, rebuild, poll)  # before the first build: an edit during it is not lost
     try:
-        server = start_server(state, host, port)
-    except OSError as exc:
-        print(f"bulletin: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-        return 2
-    shown = f"[{host}]" if ":" in host else host
-    print(f"serving http://{shown}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        _watch_until_interrupted(options, rebuild, poll)
+        rebuild()
+        try:
+            server = start_server(state, host, port)
+        except OSError as exc:
+            print(f"bulletin: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 2
+        shown = f"[{host}]" if ":" in host else host
+        print(f"serving http://{shown}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            _wait_for_interrupt()
+        finally:
+            state.close()
+            server.shutdown()
+            server.server_close()
     finally:
-        state.close()
-        server.shutdown()
-        server.server_close()
+        watcher.stop()
     return 0
 
 
@@ -85,19 +89,25 @@ def watch(options: builder.BuildOptions, poll: bool, reporter: builder.Reporter)
             result = builder.build(_fresh(options), reporter)
             _report(result, started, "wrote")
 
-    rebuild()
-    print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
-    _watch_until_interrupted(options, rebuild, poll)
+    watcher = _start_watching(options, rebuild, poll)
+    try:
+        rebuild()
+        print("watching for changes (Ctrl-C to stop)", file=sys.stderr)
+        _wait_for_interrupt()
+    finally:
+        watcher.stop()
     return 0
 
 
-def _watch_until_interrupted(options: builder.BuildOptions, rebuild: Callable[[set[str]], None], poll: bool) -> None:
+def _start_watching(options: builder.BuildOptions, rebuild: Callable[[set[str]], None], poll: bool) -> Rebuilder:
     watcher = Rebuilder(options.site_root, _output(options), rebuild, poll=poll)
     watcher.start()
+    return watcher
+
+
+def _wait_for_interrupt() -> None:
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr)
-    finally:
-        watcher.stop()

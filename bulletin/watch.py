@@ -42,7 +42,8 @@ def relevant_paths(events: Iterable[FileSystemEvent], site_root: Path, output: P
     """The paths a batch of events changed that can change the built site."""
     site_root = site_root.resolve()
     output = output.resolve()
-    roots = watched_roots(site_root)
+    # The source folders by name as well: replacing a symlinked content/ changes the name, not the target.
+    roots = watched_roots(site_root) + [site_root / name for name in SOURCE_DIRS]
     config = site_root / "site.yaml"
     found: set[str] = set()
     for event in events:
@@ -165,7 +166,12 @@ class Rebuilder:
                     print("bulletin: internal error during rebuild (a bug; please report it)", file=sys.stderr)
 
     def _schedule_sources(self, gone: set[Path] | None = None) -> None:
-        for root in watched_roots(self.site_root):
+        wanted = watched_roots(self.site_root)
+        for root in [r for r in self._scheduled if r not in wanted]:  # a symlinked source folder now points elsewhere
+            with contextlib.suppress(KeyError, OSError, RuntimeError):
+                self.observer.unschedule(self._scheduled[root][0])  # type: ignore[arg-type]
+            del self._scheduled[root]
+        for root in wanted:
             try:
                 inode = root.stat().st_ino if root.is_dir() else None
             except OSError:

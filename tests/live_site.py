@@ -24,7 +24,7 @@ def free_port() -> int:
 
 @contextmanager
 def running(
-    command: str, site: Path, *extra: str, port: int | None = None
+    command: str, site: Path, *extra: str, port: int | None = None, wait: bool = True
 ) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = port or free_port()
     args = [sys.executable, str(REPO / "build.py"), command, "--site", str(site), "--now", NOW, "--jobs", "1", *extra]
@@ -33,7 +33,7 @@ def running(
     log = open(site.parent / f"{command}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ})
     try:
-        if command == "serve":
+        if command == "serve" and wait:
             wait_for_port(port, proc)
         yield proc, port
     finally:
