@@ -20,7 +20,7 @@ from .outputs.data import data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
 from .paths import UnsafePath, output_file
-from .published import RECORD_DIR, read_record, record_path, write_record
+from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
 from .sitefiles import SiteFile, UnreadableFile, walk
@@ -167,7 +167,10 @@ def _record(options: BuildOptions, site: Site, new: dict[tuple[str, int], NewMes
     """Record the messages this build published for the first time, once the site is swapped in
     (a build that fails or is refused records nothing). A build killed between the two has
     published what it did not record; the next build makes the same bytes again and records them."""
-    if not new or not options.record or options.drafts:
+    if not options.record or options.drafts:
+        return
+    remove_stale_temporaries(site.root)
+    if not new:
         return
     if options.base_url is not None:
         reporter.info(f"{RECORD_DIR}/ not updated: --base-url builds publish messages but never record them")

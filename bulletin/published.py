@@ -9,6 +9,7 @@ pure function of the repository. Only ``build`` writes the record (``serve``, ``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -130,6 +131,28 @@ def write_record(site_root: Path, new: dict[tuple[str, int], bytes]) -> list[str
     if written:
         _sync_folder(site_root / RECORD_DIR)
     return written
+
+
+def remove_stale_temporaries(site_root: Path) -> list[Path]:
+    """Remove half-written records of builds that were killed (their process is gone)."""
+    removed = []
+    for temporary in sorted((site_root / RECORD_DIR).glob("*/.*.xml.tmp-*")):
+        pid = temporary.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+                removed.append(temporary)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def _sync_folder(folder: Path) -> None:

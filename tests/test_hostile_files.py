@@ -348,3 +348,15 @@ def test_jobs_are_bounded_by_twice_the_cpus(site: SiteDir) -> None:
     limit = 2 * (os.cpu_count() or 1)
     assert result.code == 0
     assert f"--jobs 100: using {limit} worker processes (twice the CPUs)" in result.err
+
+
+def test_half_written_records_of_killed_builds_are_removed(site: SiteDir) -> None:
+    folder = site.root / "published/patrols"
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = folder / f".1.xml.tmp-{dead.stdout.strip()}-abcd1234"
+    stale.write_bytes(b"<alert")
+    live = folder / f".2.xml.tmp-{os.getpid()}-abcd1234"  # a build still running keeps its file
+    live.write_bytes(b"<alert")
+    assert site.run("build").code == 0
+    assert not stale.exists() and live.exists()
