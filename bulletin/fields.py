@@ -136,7 +136,13 @@ def _kind(value: Any, doc: YamlDoc | None = None, at: KeyPath = ()) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"'{value}'"
+    return f"'{shorten(str(value))}'"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: one line, and short, whatever the file holds."""
+    line = text.split("\n", 1)[0]
+    return line if len(line) <= limit and line == text else line[: limit - 1].rstrip() + "…"
 
 
 # Converters ---------------------------------------------------------------------------

@@ -360,3 +360,10 @@ def test_half_written_records_of_killed_builds_are_removed(site: SiteDir) -> Non
     live.write_bytes(b"<alert")
     assert site.run("build").code == 0
     assert not stale.exists() and live.exists()
+
+
+def test_a_file_that_is_one_long_text_is_quoted_short_in_its_error(site: SiteDir) -> None:
+    site.write("content/people/jane-doe.yaml", "secret " * 2000 + "\n")
+    result = site.run("check")
+    line = next(x for x in result.lines if x.startswith("content/people/jane-doe.yaml:1: error:"))
+    assert "must be a mapping" in line and line.endswith("…'") and len(line) < 200
