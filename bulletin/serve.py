@@ -26,6 +26,7 @@ import http.server
 import ipaddress
 import json
 import mimetypes
+import os
 import posixpath
 import re
 import secrets
@@ -35,13 +36,14 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .sitefiles import UnreadableFile
+from .sitefiles import SiteFile, UnreadableFile
 
 PREFIX = "/__bulletin/"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -66,12 +68,47 @@ KEEPALIVE_SECONDS = 15.0  # comment sent on a quiet event stream
 POLL_SECONDS = 1.0  # how soon a closed page's stream is noticed and its thread freed
 
 
+class HeldFile:
+    """A large static file, held open rather than read: the descriptor checked when the build
+    collected it is the one served from, so a later swap for a symlink changes nothing, and
+    a rebuild after a Markdown edit does not read gigabytes again."""
+
+    def __init__(self, fd: int, identity: tuple[int, ...]) -> None:
+        self.fd = fd
+        self.identity = identity
+        self.size = identity[2]
+
+    def __del__(self) -> None:
+        # Closed once no snapshot (and no response being sent) refers to it any more.
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def chunks(self, size: int = 1024 * 1024) -> Iterator[bytes]:
+        offset = 0
+        while offset < self.size:
+            chunk = os.pread(self.fd, min(size, self.size - offset), offset)
+            if not chunk:
+                return  # truncated since: the caller closes the connection
+            offset += len(chunk)
+            yield chunk
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks())
+
+
+HOLD_OPEN_BYTES = 256 * 1024  # static files from this size are held open, smaller ones in memory
+
+
+def _identity(status: os.stat_result) -> tuple[int, ...]:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
 @dataclass
 class Snapshot:
     """One complete build: every response comes from one snapshot, never from two."""
 
     build: str
-    files: dict[str, bytes]
+    files: dict[str, bytes | HeldFile]
     errors: list[str] = field(default_factory=list)
     css: str = ""  # version of the stylesheets, so a CSS-only change can swap them without a reload
     html: str = ""  # version of everything else
@@ -86,16 +123,17 @@ class PreviewState:
         self.snapshot = Snapshot(f"{self.session}-0", {})
         self.changed = threading.Condition()
         self.closed = False
+        self.static: dict[str, tuple[Path, tuple[int, ...], bytes | HeldFile]] = {}
 
-    def publish(self, rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path]) -> None:
-        files: dict[str, bytes] = {str(p): data for p, data in rendered.items()}
-        # Static files are read now, into the snapshot: a request never touches the disk, so a file
-        # replaced by a symlink, deleted or half-rewritten later cannot be served.
+    def publish(self, rendered: dict[PurePosixPath, bytes], static: dict[PurePosixPath, SiteFile]) -> None:
+        files: dict[str, bytes | HeldFile] = {str(p): data for p, data in rendered.items()}
+        # Static files are taken now, into the snapshot, from descriptors the build's checks apply
+        # to: a request never opens a path, so a file replaced by a symlink later cannot be served.
         for path, source in static.items():
-            try:
-                files[str(path)] = source.read()
-            except (OSError, UnreadableFile):
-                continue
+            held = self._static(str(path), source)
+            if held is not None:
+                files[str(path)] = held
+        self.static = {key: kept for key, kept in self.static.items() if key in files}
         with self.changed:
             old = self.snapshot
             # Unchanged pages come back from the render cache as the same objects: cheap to compare.
@@ -111,6 +149,25 @@ class PreviewState:
             html = f"{self.count}" if any(not k.endswith(".css") for k in changed) or not old.files else old.html
             self.snapshot = Snapshot(f"{self.session}-{self.count}", files, [], css, html)
             self.changed.notify_all()
+
+    def _static(self, key: str, source: SiteFile) -> bytes | HeldFile | None:
+        """The file's bytes (small) or a held descriptor (large); unchanged files are reused."""
+        kept = self.static.get(key)
+        if kept is not None:
+            try:
+                if kept[0] == source.path and kept[1] == _identity(os.stat(source.path)):
+                    return kept[2]
+            except OSError:
+                pass
+        try:
+            fd, status = source.open()
+        except UnreadableFile:
+            return None  # changed since the build checked it; the next build reports it
+        held: bytes | HeldFile = HeldFile(fd, _identity(status))
+        if status.st_size < HOLD_OPEN_BYTES:
+            held = held.read()  # and the descriptor is closed with the HeldFile, now
+        self.static[key] = (source.path, _identity(status), held)
+        return held
 
     def fail(self, errors: list[str]) -> None:
         with self.changed:
@@ -771,10 +828,28 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/json", "application/xml", "application/javascript"):
             kind += "; charset=utf-8"
-        self._send(200, self._read(snapshot.files[key], snapshot, html=key.endswith(".html")), kind, body)
+        found = snapshot.files[key]
+        if isinstance(found, HeldFile) and not key.endswith(".html"):
+            self._send_held(found, kind, body)
+            return
+        self._send(200, self._read(found, snapshot, html=key.endswith(".html")), kind, body)
 
-    def _read(self, data: bytes, snapshot: Snapshot, html: bool) -> bytes:
+    def _read(self, data: bytes | HeldFile, snapshot: Snapshot, html: bool) -> bytes:
+        data = data.read() if isinstance(data, HeldFile) else data
         return inject(data, snapshot) if html else data
+
+    def _send_held(self, held: HeldFile, kind: str, body: bool) -> None:
+        """A large static file, streamed from its held descriptor a chunk at a time."""
+        self._send(200, b"", kind, body=False, length=held.size)
+        if not body:
+            return
+        sent = 0
+        for chunk in held.chunks():
+            self.wfile.write(chunk)
+            self.wfile.flush()
+            sent += len(chunk)
+        if sent != held.size:  # cut short since it was held: the client must not wait for the rest
+            self.close_connection = True
 
     def _internal(self, body: bool) -> None:
         path = urlsplit(self.path).path
@@ -832,10 +907,18 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, TimeoutError, OSError):
             return
 
-    def _send(self, status: int, data: bytes, kind: str, body: bool, extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        kind: str,
+        body: bool,
+        extra: dict[str, str] | None = None,
+        length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(data) if length is None else length))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in (extra or {}).items():
@@ -858,7 +941,19 @@ def _peer_closed(connection: socket.socket) -> bool:
         return True
 
 
+def _raise_open_file_limit() -> None:
+    """Large static files are held open, one descriptor each: allow as many as the system lets us."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def start_server(state: PreviewState, host: str, port: int) -> PreviewServer:
+    _raise_open_file_limit()
     names = set(LOOPBACK) | {host.lower().strip("[]")}
     server = PreviewServer((host, port), state, names)
     # A short poll: shutdown() waits for the accept loop to notice it.

@@ -51,6 +51,10 @@ class SiteFile:
         fd, _ = open_inside(self.path, self.root)
         os.close(fd)
 
+    def open(self) -> tuple[int, os.stat_result]:
+        """A checked descriptor (the caller closes it) and its status."""
+        return open_inside(self.path, self.root)
+
     def read(self) -> bytes:
         return read_inside(self.path, self.root)
 
