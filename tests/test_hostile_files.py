@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import site as site_module
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, REPO, SITES, SiteDir, run_build_py
+from unprivileged import NOBODY, drop_privileges, readable_install, run_as_nobody
 
 from bulletin import builder
 from bulletin.builder import BuildOptions
@@ -25,40 +25,23 @@ from bulletin.errors import Problems
 from bulletin.site import load_site
 
 CANARY = "CANARY-outside-the-site-4f1d"
-NOBODY = 65534
-
-
-_ENTRY = (
-    "import sys; sys.path[:0] = sys.argv[1].split(':'); from bulletin.cli import main; sys.exit(main(sys.argv[2:]))"
-)
 
 
 @pytest.fixture
 def nobody(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """A copy of the minimal site, and a way to run the command line on it as user nobody (root
-    ignores file modes), from a copy of the code outside pytest's private temporary folder."""
-    if os.geteuid() != 0 or not shutil.which("setpriv"):
+    """A copy of the minimal site, and a way to run the command line on it as user nobody."""
+    prefix = drop_privileges()
+    if not prefix:
         pytest.skip("needs root and setpriv to run the build as another user")
     top = Path(tempfile.mkdtemp(prefix="bulletin-nobody-"))
     os.chmod(top, 0o755)
-    code = top / "code"
-    shutil.copytree(REPO / "bulletin", code / "bulletin", ignore=shutil.ignore_patterns("__pycache__"))
-    for folder in ("templates", "static"):
-        shutil.copytree(REPO / folder, code / folder)
     shutil.copytree(SITES / "minimal", top / "site")
-    paths = ":".join([str(code), *site_module.getsitepackages()])
-    prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    build = str(readable_install() / "build.py")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         for path in [top / "site", *(top / "site").rglob("*")]:
             os.lchown(path, NOBODY, NOBODY)
-        return subprocess.run(
-            [*prefix, sys.executable, "-S", "-c", _ENTRY, paths, *args, "--site", str(top / "site"), "--now", NOW],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "HOME": str(top), "PYTHONDONTWRITEBYTECODE": "1"},
-        )
+        return run_as_nobody(prefix, [build, *args, "--site", str(top / "site"), "--now", NOW], top, timeout=60)
 
     run.site = SiteDir(top / "site", capsys)  # type: ignore[attr-defined]
     yield run

@@ -10,25 +10,21 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import NOW, REPO, SITES
-
-NOBODY = 65534
+from conftest import NOW, SITES
+from unprivileged import NOBODY, drop_privileges, readable_install, run_as_nobody
 
 
 def _unprivileged() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
+    prefix = drop_privileges()
+    if prefix is None:
         pytest.skip("running as root without setpriv: cannot drop privileges to test permission bits")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return prefix
 
 
 @pytest.fixture
@@ -48,9 +44,7 @@ def workdir() -> Iterator[Path]:
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HOME": str(cwd), "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [*_unprivileged(), sys.executable, *args]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return run_as_nobody(_unprivileged(), list(args), cwd)
 
 
 def _python(code: str, cwd: Path) -> str:
@@ -84,7 +78,7 @@ def test_the_next_build_removes_read_only_leftovers_of_killed_builds(workdir: Pa
     root = workdir / "site"
     shutil.copytree(SITES / "minimal", root)
     _own(root)
-    build = [str(REPO / "build.py"), "--site", str(root), "--now", NOW, "--jobs", "1", "-q"]
+    build = [str(readable_install() / "build.py"), "--site", str(root), "--now", NOW, "--jobs", "1", "-q"]
     first = _run(*build, cwd=workdir)
     assert first.returncode == 0, first.stderr
     # Killed builds: one while writing (its process is gone, so no one holds its lock), one mid-swap.
