@@ -7,6 +7,7 @@ into a folder every user can read, and run with the base interpreter.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.metadata
 import importlib.util
@@ -39,6 +40,7 @@ def readable_install() -> Path:
     if _install:
         return _install[0]
     top = Path(tempfile.mkdtemp(prefix="bulletin-readable-"))
+    atexit.register(shutil.rmtree, top, ignore_errors=True)
     for name in ("bulletin", "templates", "static"):
         shutil.copytree(REPO / name, top / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "build.py", top / "build.py")
