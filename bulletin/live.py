@@ -26,13 +26,18 @@ def _output(options: builder.BuildOptions) -> Path:
     return options.site_root / (config.output_dir if config else "public")
 
 
-def _report(result: builder.BuildResult, started: float, what: str) -> None:
+def _report(result: builder.BuildResult, started: float, what: str, serving: bool = False) -> None:
     for problem in result.problems.sorted():
         print(problem, file=sys.stderr)
     counts = summary_line(result.problems.errors, result.problems.warnings)
-    outcome = (
-        what if result.ok else "build failed; still serving the last good build" if what != "wrote" else "build failed"
-    )
+    if result.ok:
+        outcome = what
+    elif what == "wrote":
+        outcome = "build failed"
+    elif serving:
+        outcome = "build failed; still serving the last good build"
+    else:
+        outcome = "build failed; pages show the errors until a build succeeds"
     print(f"{time.strftime('%H:%M:%S')} {outcome} in {time.perf_counter() - started:.2f} s ({counts})", file=sys.stderr)
 
 
@@ -55,7 +60,7 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
             else:
                 failing = [p for p in result.problems.sorted() if p.severity.value == "error" or options.strict]
                 state.fail([str(p) for p in failing])
-            _report(result, started, "rebuilt")
+            _report(result, started, "rebuilt", serving=bool(state.snapshot.files))
 
     watcher = _start_watching(options, rebuild, poll)  # before the first build: an edit during it is not lost
     try:
