@@ -10,14 +10,16 @@ import contextlib
 import re
 import select
 import socket
+import threading
 import time
 from collections.abc import Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 
-from bulletin import serve
-from bulletin.serve import PreviewState, start_server
+from bulletin import connections, serve
+from bulletin.serve import HeldFile, PreviewState, start_server
+from bulletin.sitefiles import SiteFile
 
 PAGE = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 ROBOTS = b"GET /robots.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -54,8 +56,8 @@ def sockets() -> Iterator[list[socket.socket]]:
 @pytest.fixture
 def unlimited(monkeypatch: pytest.MonkeyPatch) -> None:
     """No connection limits: what keeps pages loading must then be that waiting clients hold no worker."""
-    monkeypatch.setattr(serve, "MAX_CONNECTIONS", 10_000)
-    monkeypatch.setattr(serve, "MAX_PER_ADDRESS", 10_000)
+    monkeypatch.setattr(connections, "MAX_CONNECTIONS", 10_000)
+    monkeypatch.setattr(connections, "MAX_PER_ADDRESS", 10_000)
 
 
 def connect(port: int, timeout: float = 5.0) -> socket.socket:
@@ -120,7 +122,7 @@ def test_a_slowloris_flood_does_not_delay_page_loads(
 ) -> None:
     if limits == "unlimited":
         request.getfixturevalue("unlimited")
-    for _ in range(serve.MAX_WORKERS):
+    for _ in range(connections.MAX_WORKERS):
         s = connect(server)
         sockets.append(s)
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -135,7 +137,7 @@ def test_a_flood_of_slow_bodies_does_not_delay_page_loads(
     server: int, sockets: list[socket.socket], unlimited: None
 ) -> None:
     # A small GET body is waited for like the headers, so its sender holds no worker either.
-    for _ in range(serve.MAX_WORKERS):
+    for _ in range(connections.MAX_WORKERS):
         s = connect(server)
         sockets.append(s)
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n")
@@ -147,7 +149,7 @@ def test_a_flood_of_slow_bodies_does_not_delay_page_loads(
 
 
 def test_a_slowloris_connection_is_dropped_at_the_header_deadline(server: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve, "HEADER_SECONDS", 1.0)
+    monkeypatch.setattr(connections, "HEADER_SECONDS", 1.0)
     received = b""
     with connect(server) as s:
         start = time.monotonic()
@@ -188,7 +190,7 @@ def test_idle_keep_alive_clients_do_not_delay_page_loads(
 
 
 def test_a_kept_connection_that_stays_idle_is_closed(server: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(connections, "IDLE_SECONDS", 0.5)
     with connect(server) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         first = read_response(s)
@@ -220,7 +222,7 @@ def test_excess_event_streams_get_503_and_are_closed_at_once(server: int, socket
 def test_connections_beyond_the_per_client_limit_drop_the_oldest_waiting_one(
     server: int, sockets: list[socket.socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(serve, "MAX_PER_ADDRESS", 4)
+    monkeypatch.setattr(connections, "MAX_PER_ADDRESS", 4)
     for _ in range(4):
         s = connect(server)
         sockets.append(s)
@@ -235,7 +237,7 @@ def test_connections_beyond_the_per_client_limit_drop_the_oldest_waiting_one(
 def test_a_client_whose_connections_are_all_open_pages_gets_503_and_others_are_served(
     server: int, sockets: list[socket.socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(serve, "MAX_PER_ADDRESS", 3)
+    monkeypatch.setattr(connections, "MAX_PER_ADDRESS", 3)
     for _ in range(3):
         s = connect(server)
         sockets.append(s)
@@ -320,13 +322,13 @@ def test_a_get_body_waits_for_100_continue(server: int) -> None:
 
 def test_a_large_body_on_get_is_refused(server: int) -> None:
     with connect(server) as s:
-        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (serve.MAX_BODY + 1))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % (connections.MAX_BODY + 1))
         answer = read_to_eof(s)
     assert statuses(answer) == [b"413"] and b"Connection: close" in head_of(answer)
 
 
 def test_a_body_that_never_arrives_is_not_waited_for(server: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve, "HEADER_SECONDS", 0.5)
+    monkeypatch.setattr(connections, "HEADER_SECONDS", 0.5)
     with connect(server) as s:
         start = time.monotonic()
         s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nabc")
@@ -357,7 +359,7 @@ def test_oversized_request_heads_are_refused(server: int, request_head: bytes, s
 
 
 def test_request_heads_just_under_the_limits_are_answered(server: int) -> None:
-    headers = b"".join(b"X-%d: %s\r\n" % (n, b"b" * 300) for n in range(serve.MAX_HEADERS - 2))
+    headers = b"".join(b"X-%d: %s\r\n" % (n, b"b" * 300) for n in range(connections.MAX_HEADERS - 2))
     with connect(server) as s:
         s.sendall(
             b"GET /?" + b"q" * 8000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"Connection: close\r\n\r\n"
@@ -391,3 +393,75 @@ def test_pipelined_requests_are_answered_in_order(server: int) -> None:
         answer = read_to_eof(s)
     assert statuses(answer) == [b"200", b"200", b"200"]
     assert answer.count(b"User-agent") == 1 and answer.endswith(b"User-agent: *\n")
+
+
+BIG = 32 * 1024 * 1024
+BIG_FILE = b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+
+@pytest.fixture(params=["held", "in memory"])
+def one_worker_and_a_big_file(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[int, bytes]]:
+    """One worker, and a 32 MiB file that may take 2 s to send: 1 s, plus 1 s for its size."""
+    monkeypatch.setattr(connections, "MAX_WORKERS", 1)  # read when the server starts
+    monkeypatch.setattr(connections, "WRITE_SECONDS", 1.0)
+    monkeypatch.setattr(connections, "MIN_SEND_RATE", BIG)
+    payload = bytes(range(256)) * (BIG // 256)
+    state = PreviewState()
+    page = {PurePosixPath("index.html"): b"<html><body>hi</body></html>"}
+    if request.param == "held":  # streamed a chunk at a time
+        (tmp_path / "big.bin").write_bytes(payload)
+        static = {PurePosixPath("big.bin"): SiteFile(tmp_path / "big.bin", tmp_path.resolve(), "static/big.bin")}
+        state.publish(page, static)
+        assert isinstance(state.snapshot.files["big.bin"], HeldFile)
+    else:  # sent in one write
+        state.publish({**page, PurePosixPath("big.bin"): payload}, {})
+    running = start_server(state, "127.0.0.1", 0)
+    try:
+        yield running.server_address[1], payload
+    finally:
+        state.close()
+        running.shutdown()
+        running.server_close()
+
+
+def test_a_slow_reader_is_dropped_at_the_response_deadline(one_worker_and_a_big_file: tuple[int, bytes]) -> None:
+    port, payload = one_worker_and_a_big_file
+    received: list[int] = []
+    ended: list[float] = []
+    hurry = threading.Event()
+
+    def trickle(s: socket.socket) -> None:
+        # About 3 MiB/s: each 1 MiB chunk is taken well within WRITE_SECONDS, the whole file takes 10 s.
+        with contextlib.suppress(OSError):
+            while data := s.recv(32768):
+                received.append(len(data))
+                if not hurry.is_set():
+                    time.sleep(0.01)
+        ended.append(time.monotonic())
+
+    with socket.socket() as slow:
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        slow.settimeout(10)
+        slow.connect(("127.0.0.1", port))
+        start = time.monotonic()
+        slow.sendall(BIG_FILE)
+        reader = threading.Thread(target=trickle, args=(slow,), daemon=True)
+        reader.start()
+        time.sleep(0.3)  # the only worker is sending the file
+        with connect(port) as s:
+            s.sendall(PAGE)  # waits for the worker (QUEUE_SECONDS is 5 s)
+            answer = read_to_eof(s)
+        freed = time.monotonic() - start
+        hurry.set()  # read what the kernel still holds, to the end
+        reader.join(10)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert 1.5 <= freed < 4.0, freed
+    assert ended and ended[0] - start < 6.0
+    assert sum(received) < len(payload)  # cut short, not sent whole
+    with connect(port) as s:  # a client that reads is not cut short
+        s.sendall(BIG_FILE)
+        answer = read_to_eof(s)
+    assert answer.partition(b"\r\n\r\n")[2] == payload
+    assert b"Content-Length: %d" % len(payload) in head_of(answer)
