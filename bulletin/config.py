@@ -63,7 +63,7 @@ class Limits:
 
     markdown_bytes: int = 2 * 1024 * 1024  # a briefing or page file
     yaml_bytes: int = 256 * 1024  # a person, areas.yaml, threat-levels.yaml
-    markdown_seconds: float = 5.0  # rendering one Markdown text
+    markdown_seconds: int = 5  # rendering one Markdown text (HTML checks included), in whole seconds
 
 
 @dataclass(frozen=True)

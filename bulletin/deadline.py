@@ -45,13 +45,17 @@ class _Watchdog:
             os.register_at_fork(after_in_child=self.reset)
 
     def reset(self) -> None:
-        self.changed = threading.Condition()
+        # Entered with a plain lock's C-level ``__enter__``: an Overtime arriving while a thread
+        # waits for it lands inside the block, which releases it (a Condition's Python-level
+        # ``__enter__`` could take the lock and then be interrupted, leaking it for good).
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
         self.budgets: dict[int, _Budget] = {}
         self.waking_at = float("inf")
         self.thread: threading.Thread | None = None
 
     def add(self, thread_id: int, budget: _Budget) -> None:
-        with self.changed:
+        with self.lock:
             self.budgets[thread_id] = budget
             if self.thread is None:
                 self.thread = threading.Thread(target=self._watch, name="bulletin-deadline", daemon=True)
@@ -60,7 +64,7 @@ class _Watchdog:
                 self.changed.notify()
 
     def remove(self, thread_id: int, budget: _Budget) -> None:
-        with self.changed:
+        with self.lock:
             if self.budgets.get(thread_id) is budget:
                 del self.budgets[thread_id]
             if budget.fired:
@@ -94,7 +98,12 @@ def call_with_deadline(work: Callable[[], T], seconds: float) -> T:
         _watchdog.add(thread_id, budget)
         return work()
     finally:
-        _watchdog.remove(thread_id, budget)
+        while True:  # an Overtime delivered while removing the budget must not skip the removal
+            try:
+                _watchdog.remove(thread_id, budget)
+                break
+            except Overtime:
+                continue
 
 
 def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:

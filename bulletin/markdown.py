@@ -88,17 +88,20 @@ class MarkdownRenderer:
             raise MarkdownTooComplex(f"quotes (>) are nested more than {MAX_QUOTE_DEPTH} deep")
         try:
             if self.seconds is None:
-                raw = self._md.reset().convert(source)
-            else:
-                raw = call_with_deadline(lambda: self._md.reset().convert(source), self.seconds)
+                return self._render(source, id_prefix)
+            # The whole of it: Python 3.11's HTMLParser (audit, plain text) is quadratic on some output too.
+            return call_with_deadline(lambda: self._render(source, id_prefix), self.seconds)
         except RecursionError as exc:
             raise MarkdownTooComplex("Markdown is nested too deeply to render") from exc
         except Overtime:
             self._md = _new_markdown()  # stopped half-way: its state is not to be trusted
             raise MarkdownTooComplex(
                 f"Markdown took more than {self.seconds:g} s to render and was stopped; simplify this text "
-                "(deeply nested or unclosed HTML, brackets or footnotes), or raise limits.markdown_seconds"
+                "(deeply nested or unclosed HTML, comments, brackets or footnotes), or raise limits.markdown_seconds"
             ) from None
+
+    def _render(self, source: str, id_prefix: str) -> RenderedMarkdown:
+        raw = self._md.reset().convert(source)
         if self.allow_raw_html:
             clean, removed = raw, ()
         else:
