@@ -10,6 +10,7 @@ pure function of the repository. Only ``build`` writes the record (``serve``, ``
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -43,55 +44,79 @@ def record_path(slug: str, number: int) -> str:
     return f"{RECORD_DIR}/{slug}/{number}.xml"
 
 
+_NO_LINKS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def read_record(site_root: Path, problems: Problems) -> Record:
-    """Every recorded message; files that cannot be messages are reported, never silently skipped."""
+    """Every recorded message; files that cannot be messages are reported, never silently skipped.
+
+    The record holds no links at all: each folder and file is opened relative to the descriptor
+    of the folder above it, without following a link, so none can be swapped in between a check
+    and a read.
+    """
     record = Record()
-    top = site_root / RECORD_DIR
     try:
-        top_stat = os.lstat(top)
+        top = _open_folder(RECORD_DIR, site_root / RECORD_DIR)
     except FileNotFoundError:
         return record
-    except OSError as exc:
-        problems.error(RECORD_DIR, 1, f"cannot read the record of published CAP messages: {exc.strerror}")
-        return record
-    if not stat.S_ISDIR(top_stat.st_mode):
-        problems.error(RECORD_DIR, 1, "must be the folder of published CAP messages (it is a file or a symlink)")
+    except _NotRecord as exc:
+        problems.error(RECORD_DIR, 1, str(exc))
         return record
     try:
-        slugs = sorted(os.listdir(top))
-    except OSError as exc:
-        problems.error(RECORD_DIR, 1, f"cannot read the record of published CAP messages: {exc.strerror}")
-        return record
-    for slug in slugs:
-        if slug.startswith("."):
-            continue
-        where = f"{RECORD_DIR}/{slug}"
-        if not SLUG.fullmatch(slug) or not (top / slug).is_dir() or (top / slug).is_symlink():
-            problems.error(where, 1, "not a briefing's folder of published CAP messages (published/<slug>/<n>.xml)")
-            continue
-        try:
-            names = sorted(os.listdir(top / slug))
-        except OSError as exc:
-            problems.error(where, 1, f"cannot read: {exc.strerror}")
-            continue
-        for name in names:
-            if name.startswith("."):
+        for slug in sorted(os.listdir(top)):
+            if slug.startswith("."):
                 continue
-            data = _read_message(top / slug / name, f"{where}/{name}", problems)
-            if data is not None:
-                record.messages.setdefault(slug, {})[int(name[:-4])] = data
+            where = f"{RECORD_DIR}/{slug}"
+            try:
+                if not SLUG.fullmatch(slug):
+                    raise _NotRecord("not a briefing's folder of published CAP messages (published/<slug>/<n>.xml)")
+                folder = _open_folder(slug, slug, top)
+            except (_NotRecord, FileNotFoundError) as exc:
+                problems.error(where, 1, str(exc) or "gone while it was read")
+                continue
+            try:
+                for name in sorted(os.listdir(folder)):
+                    if name.startswith("."):
+                        continue
+                    data = _read_message(folder, name, f"{where}/{name}", problems)
+                    if data is not None:
+                        record.messages.setdefault(slug, {})[int(name[:-4])] = data
+            finally:
+                os.close(folder)
+    finally:
+        os.close(top)
     return record
 
 
-def _read_message(path: Path, shown: str, problems: Problems) -> bytes | None:
-    if not _MESSAGE_NAME.fullmatch(path.name):
+class _NotRecord(Exception):
+    pass
+
+
+def _open_folder(shown: str, path: Path | str, parent: int | None = None) -> int:
+    try:
+        fd = os.open(path, _NO_LINKS | getattr(os, "O_DIRECTORY", 0), dir_fd=parent)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _NotRecord(
+                f"{shown} must be a folder of published CAP messages, not a file or a symlink"
+                if parent is None
+                else "not a briefing's folder of published CAP messages (published/<slug>/<n>.xml)"
+            ) from None
+        raise _NotRecord(f"cannot read the record of published CAP messages: {exc.strerror}") from None
+    return fd
+
+
+def _read_message(folder: int, name: str, shown: str, problems: Problems) -> bytes | None:
+    if not _MESSAGE_NAME.fullmatch(name):
         problems.error(shown, 1, "not a recorded CAP message; the record holds only <n>.xml files")
         return None
     try:
-        # O_NOFOLLOW: a recorded message is a file of the site, never a link to somewhere else.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(name, _NO_LINKS, dir_fd=folder)
     except OSError as exc:
-        problems.error(shown, 1, f"cannot read the recorded CAP message: {exc.strerror}")
+        reason = "a recorded CAP message must be a regular file" if exc.errno == errno.ELOOP else None
+        problems.error(shown, 1, reason or f"cannot read the recorded CAP message: {exc.strerror}")
         return None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
@@ -136,7 +161,11 @@ def write_record(site_root: Path, new: dict[tuple[str, int], bytes]) -> list[str
 def remove_stale_temporaries(site_root: Path) -> list[Path]:
     """Remove half-written records of builds that were killed (their process is gone)."""
     removed = []
-    for temporary in sorted((site_root / RECORD_DIR).glob("*/.*.xml.tmp-*")):
+    top = site_root / RECORD_DIR
+    if top.is_symlink() or not top.is_dir():
+        return removed
+    folders = [f for f in sorted(top.iterdir()) if not f.is_symlink() and f.is_dir()]  # never into a link
+    for temporary in (t for folder in folders for t in sorted(folder.glob(".*.xml.tmp-*"))):
         pid = temporary.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
         if pid.isdigit() and not _running(int(pid)):
             with contextlib.suppress(OSError):

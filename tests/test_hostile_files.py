@@ -351,3 +351,46 @@ def test_a_file_that_is_one_long_text_is_quoted_short_in_its_error(site: SiteDir
     result = site.run("check")
     line = next(x for x in result.lines if x.startswith("content/people/jane-doe.yaml:1: error:"))
     assert "must be a mapping" in line and line.endswith("…'") and len(line) < 200
+
+
+def _recorded(site: SiteDir) -> Path:
+    assert site.run("build").code == 0
+    folders = sorted((site.root / "published").iterdir())
+    assert folders, "the fixture publishes a CAP message"
+    return folders[0]
+
+
+def test_a_published_folder_swapped_for_a_link_out_of_the_site_is_refused(site: SiteDir, tmp_path: Path) -> None:
+    folder = _recorded(site)
+    outside = tmp_path / "outside"
+    shutil.copytree(folder, outside)
+    for message in outside.glob("*.xml"):
+        message.write_bytes(message.read_bytes().replace(b"</alert>", f"<!-- {CANARY} --></alert>".encode()))
+    shutil.rmtree(folder)
+    os.symlink(outside, folder)
+    result = site.run("build")
+    assert result.code == 1
+    assert f"published/{folder.name}:1: error: not a briefing's folder of published CAP messages" in result.err
+    assert CANARY not in result.err
+
+
+def test_links_in_or_as_the_record_are_refused(site: SiteDir, tmp_path: Path) -> None:
+    folder = _recorded(site)
+    message = sorted(folder.glob("*.xml"))[0]
+    copy = tmp_path / "copy.xml"
+    shutil.copy(message, copy)
+    message.unlink()
+    os.symlink(copy, message)
+    result = site.run("check")
+    assert result.code == 1
+    assert (
+        f"published/{folder.name}/{message.name}:1: error: a recorded CAP message must be a regular file" in result.err
+    )
+    record = site.root / "published"
+    shutil.move(record, tmp_path / "record")
+    os.symlink(tmp_path / "record", record)
+    result = site.run("check")
+    assert result.code == 1
+    assert "published:1: error: published must be a folder of published CAP messages, not a file or a symlink" in (
+        result.err
+    )
