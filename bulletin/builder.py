@@ -23,7 +23,7 @@ from .paths import UnsafePath, output_file
 from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
 from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
-from .sitefiles import SiteFile, UnreadableFile, walk
+from .sitefiles import SiteFile, UnreadableFile, shown_path, source_folder, walk
 from .views import LevelView, ViewBuilder
 from .writer import release
 
@@ -312,11 +312,7 @@ def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, S
     found: dict[PurePosixPath, SiteFile] = {}
     for base in (THEME_ROOT, site_root):
         folder = base / "static"
-        try:
-            if not folder.is_dir():
-                continue
-        except OSError as exc:
-            problems.error(_shown(folder, site_root), 1, f"cannot read folder: {exc.strerror}")
+        if not source_folder(folder, shown_path(folder, site_root), problems):
             continue
         real_base = base.resolve()
         for item in walk(folder, real_base, base, problems):
@@ -328,10 +324,6 @@ def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, S
                 continue
             found[item.relative] = static
     return found
-
-
-def _shown(path: Path, site_root: Path) -> str:
-    return path.relative_to(site_root).as_posix() if path.is_relative_to(site_root) else str(path)
 
 
 def check_collisions(

@@ -37,6 +37,8 @@ class Problem:
 _ESCAPES = (
     {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}  # C0, DEL and C1 controls
     | {0x2028: "\\u2028", 0x2029: "\\u2029"}  # line and paragraph separators end a line for str.splitlines
+    # Bidirectional overrides and isolates can reorder what a terminal shows (a "Trojan Source" file name).
+    | {code: f"\\u{code:04x}" for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
     | {10: "\\n", 13: "\\r", 9: "\\t"}
 )
 

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
 from .paths import relative_url
-from .sitefiles import UnreadableFile, read_inside, walk
+from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .sourcefile import decode
 
 THEME_ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/ and static/
@@ -117,8 +117,10 @@ class Renderer:
         digest = hashlib.sha256()
         sources: dict[str, tuple[str, str]] = {}
         problems = Problems()
+        source_folder(self.site_root / "templates", "templates", problems)  # a file or a broken link there
         for folder in self.template_dirs:
-            base = THEME_ROOT if folder == THEME_ROOT / "templates" else self.site_root
+            # Folders are resolved (template_dirs), so messages are relative to the resolved root.
+            base = THEME_ROOT if folder == THEME_ROOT / "templates" else self.site_root.resolve()
             real_base = base.resolve()
             for found in walk(folder, real_base, base, problems):
                 try:

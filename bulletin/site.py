@@ -7,6 +7,7 @@ returns either a complete, valid :class:`Site` or None with every problem report
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,7 +23,7 @@ from .content.people import read_person
 from .content.timeline import read_timeline
 from .errors import Problems
 from .markdown import MarkdownRenderer
-from .sitefiles import UnreadableFile, read_inside, walk
+from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .workers import worker_pool
 
 CONTENT = "content"
@@ -195,13 +196,10 @@ def _released(briefing: Briefing, now: dt.datetime) -> bool:
 def discover(root: Path, problems: Problems) -> Iterator[SourceRef]:
     """Every content source under ``root``, in a stable order; what cannot be read is an error."""
     content = root / CONTENT
-    try:
-        is_folder = content.is_dir()
-    except OSError as exc:
-        problems.error(CONTENT, 1, f"cannot read folder: {exc.strerror}")
-        return
-    if not is_folder:
+    if not os.path.lexists(content):
         problems.error(CONTENT, 1, "no content/ folder (briefings go in content/briefings/)")
+        return
+    if not source_folder(content, CONTENT, problems):
         return
     for found in walk(content, root.resolve(), root, problems):
         rel = found.shown

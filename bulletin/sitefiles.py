@@ -72,6 +72,8 @@ def kind_of(mode: int) -> str:
         return "a device"
     if stat.S_ISDIR(mode):
         return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
     return "not a regular file"
 
 
@@ -168,6 +170,27 @@ def _reason(exc: OSError) -> str:
     return f"cannot read file: {exc.strerror or exc}"
 
 
+def source_folder(folder: Path, shown: str, problems: Problems) -> bool:
+    """Whether an optional source folder (``static/``, ``templates/``) is there to be read.
+
+    Missing is fine; anything else in its place (a file, a broken link, a FIFO, no permission)
+    is an error, never a silent fall-back to the theme's.
+    """
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        if os.path.islink(folder):
+            problems.error(shown, 1, "broken symlink; expected a folder")
+        return False
+    except OSError as exc:
+        problems.error(shown, 1, f"cannot read folder: {exc.strerror or exc}")
+        return False
+    if not stat.S_ISDIR(mode):
+        problems.error(shown, 1, f"is {kind_of(mode)}, not a folder")
+        return False
+    return True
+
+
 def walk(folder: Path, root: Path, shown_base: Path, problems: Problems) -> Iterator[Found]:
     """Every file under ``folder`` (sorted, editors' litter skipped), following links inside ``root``.
 
@@ -175,11 +198,11 @@ def walk(folder: Path, root: Path, shown_base: Path, problems: Problems) -> Iter
     regular file or folder is an error; each real folder is visited once, so links cannot make a
     walk endless.
     """
-    seen: set[tuple[int, int]] = set()
+    seen: dict[tuple[int, int], str] = {}  # each real folder, and where it was first read
 
     def unreadable(exc: OSError) -> None:
         where = Path(exc.filename) if exc.filename else folder
-        problems.error(_shown(where, shown_base), 1, f"cannot read folder: {exc.strerror or exc}")
+        problems.error(shown_path(where, shown_base), 1, f"cannot read folder: {exc.strerror or exc}")
 
     for current, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
         here = Path(current)
@@ -187,20 +210,25 @@ def walk(folder: Path, root: Path, shown_base: Path, problems: Problems) -> Iter
             real = Path(os.path.realpath(here))
             status = os.stat(here)
         except OSError as exc:
-            problems.error(_shown(here, shown_base), 1, f"cannot read folder: {exc.strerror or exc}")
+            problems.error(shown_path(here, shown_base), 1, f"cannot read folder: {exc.strerror or exc}")
             dirs[:] = []
             continue
         if not (real == root or real.is_relative_to(root)):
-            problems.error(_shown(here, shown_base), 1, "symlink points outside the site; refusing to read it")
+            problems.error(shown_path(here, shown_base), 1, "symlink points outside the site; refusing to read it")
             dirs[:] = []
             continue
         identity = (status.st_dev, status.st_ino)
         if identity in seen:
-            if here != folder:
-                problems.error(_shown(here, shown_base), 1, "symlink to a folder already read (a loop); skipped")
+            parent = Path(os.path.realpath(here.parent))
+            if parent == real or parent.is_relative_to(real):
+                problems.error(
+                    shown_path(here, shown_base), 1, "symlink to a folder that contains it (a loop); skipped"
+                )
+            else:  # read already under its other name: its files are not read twice, and the author is told
+                problems.warning(shown_path(here, shown_base), 1, f"same folder as {seen[identity]}; read only there")
             dirs[:] = []
             continue
-        seen.add(identity)
+        seen[identity] = shown_path(here, shown_base)
         dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
         names = sorted(files)
         for name in names:
@@ -211,15 +239,16 @@ def walk(folder: Path, root: Path, shown_base: Path, problems: Problems) -> Iter
                 mode = os.stat(path).st_mode
             except OSError as exc:
                 reason = "broken symlink" if os.path.islink(path) and exc.errno == 2 else _reason(exc)
-                problems.error(_shown(path, shown_base), 1, reason)
+                problems.error(shown_path(path, shown_base), 1, reason)
                 continue
             if not stat.S_ISREG(mode):
-                problems.error(_shown(path, shown_base), 1, f"is {kind_of(mode)}; only regular files are read")
+                problems.error(shown_path(path, shown_base), 1, f"is {kind_of(mode)}; only regular files are read")
                 continue
-            yield Found(path, PurePosixPath(path.relative_to(folder).as_posix()), _shown(path, shown_base))
+            yield Found(path, PurePosixPath(path.relative_to(folder).as_posix()), shown_path(path, shown_base))
 
 
-def _shown(path: Path, base: Path) -> str:
+def shown_path(path: Path, base: Path) -> str:
+    """A path for messages: relative to ``base`` (the site root) when it is inside it."""
     try:
         return path.relative_to(base).as_posix()
     except ValueError:

@@ -181,7 +181,7 @@ def test_a_fifo_is_an_error_not_a_hang(site: SiteDir, fifo: str, message: str) -
     for command in ("check", "build"):
         result = run_build_py(command, "--now", NOW, cwd=site.root, timeout=30)
         assert result.code == 1
-        assert message in result.err
+        assert any(line.startswith(message) for line in result.err.splitlines()), result.err  # site-relative
 
 
 def test_a_symlinked_file_whose_target_is_a_fifo_is_refused(site: SiteDir, tmp_path: Path) -> None:
@@ -205,9 +205,9 @@ def test_link_loops_in_static_end_quickly_with_errors(site: SiteDir) -> None:
     result = run_build_py("build", "--now", NOW, cwd=site.root, timeout=60)
     assert time.monotonic() - started < 30
     assert result.code == 1
-    assert "static/a:1: error: symlink to a folder already read (a loop); skipped" in result.err
+    assert "static/a:1: error: symlink to a folder that contains it (a loop); skipped" in result.err
     assert "static/root:1: error: symlink points outside the site" in result.err
-    assert "static/sub/up:1: error: symlink to a folder already read (a loop); skipped" in result.err
+    assert "static/sub/up:1: error: symlink to a folder that contains it (a loop); skipped" in result.err
     assert "static/sub/out:1: error: symlink points outside the site" in result.err
 
 
@@ -394,3 +394,25 @@ def test_links_in_or_as_the_record_are_refused(site: SiteDir, tmp_path: Path) ->
     assert "published:1: error: published must be a folder of published CAP messages, not a file or a symlink" in (
         result.err
     )
+
+
+def test_a_second_link_to_a_folder_is_read_once_with_a_warning(site: SiteDir) -> None:
+    (site.root / "content/briefings/2016").mkdir()
+    shutil.move(site.root / "content/briefings/2016-08-03-patrols.md", site.root / "content/briefings/2016")
+    os.symlink("2016", site.root / "content/briefings/current")
+    result = site.run("build")
+    assert result.code == 0, result.err
+    assert "content/briefings/current:1: warning: same folder as content/briefings/2016; read only there" in result.err
+
+
+@pytest.mark.parametrize("folder", ["static", "templates"])
+def test_a_source_folder_that_is_not_a_folder_is_an_error_not_the_theme(site: SiteDir, folder: str) -> None:
+    site.write(folder, "a file where a folder belongs")
+    result = site.run("check")
+    assert result.code == 1
+    assert f"{folder}:1: error: is a file, not a folder" in result.err
+    (site.root / folder).unlink()
+    os.symlink("nowhere", site.root / folder)
+    result = site.run("check")
+    assert result.code == 1
+    assert f"{folder}:1: error: broken symlink; expected a folder" in result.err

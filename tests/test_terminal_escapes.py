@@ -38,3 +38,8 @@ def test_path_and_message_escape_c0_del_c1_and_line_separators() -> None:
     assert str(BulletinError("x\ny", 1, "m\tn")) == "x\\ny:1: error: m\\tn"
     assert str(UsageError("no\x1b[2J")) == "bulletin: error: no\\x1b[2J"
     assert str(Problem("Gŵyl\u00a0Ŷ 🚨.md", 1, Severity.ERROR, "é")) == "Gŵyl\u00a0Ŷ 🚨.md:1: error: é"  # text stays
+
+
+def test_bidirectional_overrides_cannot_reorder_a_line() -> None:
+    problem = Problem("brief\u202egnp.md", 1, Severity.ERROR, "x\u2066y\u2069")
+    assert str(problem) == "brief\\u202egnp.md:1: error: x\\u2066y\\u2069"
