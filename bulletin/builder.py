@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import BuildCache
+from .diskcache import DiskCache
 from .errors import BulletinError, Problems
 from .outputs.cap import NewMessage
 from .outputs.data import data_files
@@ -53,6 +54,7 @@ class BuildOptions:
     cache: BuildCache | None = field(default=None, compare=False)  # kept between rebuilds (serve, watch)
     now_from_clock: bool = False  # no --now and no SOURCE_DATE_EPOCH: live sessions read the clock each rebuild
     locked: bool = False  # a due CAP message that published/ does not hold is an error, not recorded
+    cache_dir: Path | None = None  # where parsed sources are kept between runs; None: not at all
     record: bool = True  # write new CAP messages to published/ (watch does not: only a deliberate build does)
 
 
@@ -81,7 +83,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
     result = BuildResult(Problems())
     problems = result.problems
     try:
-        site = _load(options, problems)
+        site = _load(options, problems, reporter)
         if site is None:
             return result
         result.site = site
@@ -183,7 +185,8 @@ def _record(options: BuildOptions, site: Site, new: dict[tuple[str, int], NewMes
         reporter.info(f"recorded {path}; commit it with the content")
 
 
-def _load(options: BuildOptions, problems: Problems) -> Site | None:
+def _load(options: BuildOptions, problems: Problems, reporter: Reporter) -> Site | None:
+    disk = DiskCache(options.cache_dir) if options.cache_dir is not None else None
     try:
         return load_site(
             options.site_root,
@@ -194,10 +197,17 @@ def _load(options: BuildOptions, problems: Problems) -> Site | None:
             jobs=options.jobs,
             cache=options.cache.parsed if options.cache else None,
             memo=options.cache.memo if options.cache else None,
+            disk=disk,
         )
     except BulletinError as exc:
         problems.extend([exc.problem])
         return None
+    finally:
+        if disk is not None:
+            disk.close()
+            reporter.detail(f"reused {disk.hits} parsed sources from {disk.folder}")
+            if disk.problem:
+                reporter.info(f"note: {disk.problem}")
 
 
 def _renderer(site: Site, cache: BuildCache | None = None) -> Renderer:

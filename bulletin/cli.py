@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import builder, live
 from .config import load_config
+from .diskcache import CACHE_DIR
 from .errors import BulletinError, Problems, summary_line, terminal_text
 from .fields import HTTP_URL
 from .scaffold import new_briefing
@@ -56,6 +57,12 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fail instead of recording new CAP messages in published/ (for CI)",
     )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where parsed sources are kept between runs (default: .bulletin-cache in the site)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="serve: port (default 8000)")
     parser.add_argument("--poll", action="store_true", help="serve/watch: poll for changes instead of OS events")
@@ -134,6 +141,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
     if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
         parser.error(f"--output: {overlap}")
+    if options.no_cache and options.cache_dir:
+        parser.error("--cache-dir and --no-cache cannot be used together")
     if options.locked and options.drafts:
         parser.error("--locked and --drafts cannot be used together (a --drafts build never records messages)")
     if options.command == "new":
@@ -153,6 +162,7 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         jobs=options.jobs,
         now_from_clock=not options.now and not os.environ.get("SOURCE_DATE_EPOCH"),
         locked=options.locked,
+        cache_dir=None if options.no_cache else Path(options.cache_dir) if options.cache_dir else site_root / CACHE_DIR,
     )
     reporter = TerminalReporter(options.quiet, options.verbose)
     if options.command == "serve":

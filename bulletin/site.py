@@ -21,6 +21,7 @@ from .content.pages import read_page
 from .content.parse import Kind, ParsedSource, parse_source
 from .content.people import read_person
 from .content.timeline import read_timeline
+from .diskcache import DiskCache
 from .errors import Problems
 from .markdown import MarkdownRenderer
 from .sitefiles import UnreadableFile, read_inside, source_folder, walk
@@ -79,6 +80,7 @@ def load_site(
     jobs: int = 1,
     cache: ParseCache | None = None,
     memo: Memo | None = None,
+    disk: DiskCache | None = None,
 ) -> Site | None:
     config = load_config(root, problems, base_url)
     if config is None:
@@ -87,7 +89,7 @@ def load_site(
         config = memo.intern("config", config)
     now = (now if now.tzinfo else now.replace(tzinfo=config.tz)).astimezone(config.tz)
     refs = list(discover(root, problems))
-    parsed = parse_all(root, refs, config, jobs, problems, cache)
+    parsed = parse_all(root, refs, config, jobs, problems, cache, disk)
     people: dict[str, Person] = {}
     briefings: list[Briefing] = []
     pages: list[Page] = []
@@ -233,8 +235,10 @@ def parse_all(
     jobs: int,
     problems: Problems,
     cache: ParseCache | None = None,
+    disk: DiskCache | None = None,
 ) -> list[ParsedSource]:
-    """Stage one for every source (in worker processes when there are many), reusing ``cache``."""
+    """Stage one for every source (in worker processes when there are many), reusing what ``cache``
+    (this session's memory) or ``disk`` (earlier runs) holds."""
     settings = (config.allow_raw_html, config.limits.markdown_seconds)
     items: list[tuple[Kind, str, bytes]] = []
     real_root = root.resolve()
@@ -249,8 +253,14 @@ def parse_all(
             problems.error(ref.path, 1, f"{exc}{hint}")
     results: dict[int, ParsedSource] = {}
     todo: list[int] = []
+    keys: dict[int, bytes] = {}
     for index, (kind, path, data) in enumerate(items):
         hit = cache.get(kind, path, data, settings) if cache else None
+        if hit is None and disk is not None:
+            keys[index] = disk.key(kind, path, data, settings)
+            hit = disk.get(keys[index])
+            if hit is not None and cache:
+                cache.put(kind, path, data, settings, hit)
         if hit is None:
             todo.append(index)
         else:
@@ -267,9 +277,16 @@ def parse_all(
         if cache:
             kind, path, data = items[index]
             cache.put(kind, path, data, settings, result)
+        if disk is not None and index in keys and not _timed_out(result):
+            disk.put(keys[index], result)
     if cache:
         cache.keep_only({path for _, path, _ in items})
     return [results[i] for i in range(len(items))]
+
+
+def _timed_out(parsed: ParsedSource) -> bool:
+    """A text stopped by the time budget may pass on a quieter machine: never stored for later runs."""
+    return any("to render and was stopped" in p.message for p in parsed.problems)
 
 
 _worker_renderer: list[MarkdownRenderer] = []  # one per worker process, set by its initializer

@@ -64,6 +64,12 @@ class SiteDir:
         return self.root / "public"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The parse cache's signing key goes to a folder of the test run, not the user's ~/.cache."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+
+
 @pytest.fixture
 def site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> SiteDir:
     """A fresh copy of tests/sites/minimal."""
@@ -87,11 +93,11 @@ def run_build_py(*args: str, cwd: Path, env: dict[str, str] | None = None, timeo
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder``, by relative path."""
+    """sha256 of every file under ``folder``, by relative path; the parse cache is not the site's."""
     return {
         path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and ".bulletin-cache" not in path.relative_to(folder).parts
     }
 
 
