@@ -138,8 +138,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                     problems.error(source.shown, 1, f"{exc} (it changed during the build)")
             if problems.errors:
                 return result
-            rel.commit()
-        reporter.detail(f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s")
+            if rel.unchanged():  # every byte as before: touch nothing, so sync tools see nothing new
+                reporter.detail(f"nothing changed; {output} left as it was")
+            else:
+                rel.commit()
+                reporter.detail(
+                    f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s "
+                    f"({rel.files - rel.kept} files changed, {rel.kept} kept with their modification times)"
+                )
         _record(options, site, machine.new_messages, reporter)
         result.ok = True
         result.pages = html_count

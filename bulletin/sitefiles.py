@@ -16,6 +16,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .errors import Problems
 from .paths import is_ignored_name
@@ -60,6 +61,21 @@ class SiteFile:
 
     def copy_to(self, target: Path) -> None:
         copy_inside(self.path, self.root, target)
+
+    def same_bytes(self, other: BinaryIO) -> bool:
+        """Whether ``other`` (an open file) holds exactly this file's bytes."""
+        fd, status = open_inside(self.path, self.root)
+        try:
+            if os.fstat(other.fileno()).st_size != status.st_size:
+                return False
+            while True:
+                mine = os.read(fd, _CHUNK)
+                if mine != other.read(len(mine) or 1):
+                    return False
+                if not mine:
+                    return True
+        finally:
+            os.close(fd)
 
 
 def kind_of(mode: int) -> str:

@@ -21,10 +21,11 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .errors import BulletinError
-from .paths import safe_join
-from .sitefiles import SiteFile
+from .paths import UnsafePath, safe_join
+from .sitefiles import SiteFile, UnreadableFile
 
 try:
     import fcntl
@@ -33,6 +34,7 @@ except ImportError:  # Windows: no advisory locks; builds must not overlap there
 
 MARKER = ".bulletin-output"
 _MARKER_TEXT = b"This folder is written by Bulletin; each build replaces it whole.\n"
+_READ_NO_LINK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -47,17 +49,54 @@ class Release:
         self.folder.mkdir()
         # Held while this build runs: the next build knows a folder whose lock it can take is a leftover.
         self._hold = _hold_folder(self.folder)
+        self.files = 0
+        self.kept = 0  # files linked in unchanged from the previous site
 
     def write(self, relative: PurePosixPath, data: bytes) -> None:
         target = safe_join(self.folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
+        self.files += 1
+        if self._keep(relative, target, lambda old: old.read(len(data) + 1) == data):
+            return
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
             handle.write(data)
 
     def copy(self, relative: PurePosixPath, source: SiteFile) -> None:
         target = safe_join(self.folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
+        self.files += 1
+        if self._keep(relative, target, source.same_bytes):
+            return
         source.copy_to(target)
+
+    def _keep(self, relative: PurePosixPath, target: Path, same: Callable[[BinaryIO], bool]) -> bool:
+        """Link the previous site's file in when its bytes are the ones to write: it keeps its
+        modification time (and inode), so rsync and bucket-sync tools upload only what changed."""
+        try:
+            fd = os.open(safe_join(self.output, relative), _READ_NO_LINK)
+        except (OSError, UnsafePath):
+            return False
+        with os.fdopen(fd, "rb") as old:
+            try:
+                status = os.fstat(fd)
+                if not stat.S_ISREG(status.st_mode) or not same(old):
+                    return False
+                os.link(safe_join(self.output, relative), target, follow_symlinks=False)
+                linked = os.lstat(target)
+            except (OSError, UnreadableFile):
+                return False
+        if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
+            target.unlink()  # the name was swapped after the comparison: write the file instead
+            return False
+        self.kept += 1
+        return True
+
+    def unchanged(self) -> bool:
+        """Whether every file was kept and the previous site had no others: nothing to swap."""
+        if self.kept != self.files or not (self.output / MARKER).is_file():
+            return False
+        count = sum(len(files) for _, _, files in os.walk(self.output))
+        return count == self.files + 1  # and the marker
 
     def commit(self) -> None:
         (self.folder / MARKER).write_bytes(_MARKER_TEXT)
