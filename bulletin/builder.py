@@ -10,14 +10,16 @@ import datetime as dt
 import functools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .cache import BuildCache
 from .diskcache import DiskCache
 from .errors import BulletinError, Problems
 from .outputs.cap import NewMessage
-from .outputs.data import data_files
+from .outputs.data import DataOutput, data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
 from .paths import UnsafePath, output_file
@@ -26,7 +28,7 @@ from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
 from .sitefiles import SiteFile, UnreadableFile, shown_path, source_folder, walk
 from .views import LevelView, ViewBuilder
-from .writer import release
+from .writer import prepare_output, release, unchanged_output
 
 
 class Reporter:
@@ -128,6 +130,16 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
+        expected = {path: _bytes_are(data) for path, data in pages.items()}
+        expected.update({path: source.same_bytes for path, source in static.items()})
+        prepare_output(output)  # a run with nothing to write still removes what killed builds left
+        if not problems.errors and unchanged_output(output, expected):
+            # Every byte as before: no new folder, no swap, so sync tools and file watchers see nothing.
+            reporter.detail(f"nothing changed; {output} left as it was ({time.perf_counter() - writing:.2f} s)")
+            result.ok, result.pages, result.files, result.output = True, html_count, len(expected), output
+            _record(options, site, machine.new_messages, reporter)
+            _report_next(site, machine, reporter)
+            return result
         with release(output) as rel:
             for path, data in sorted(pages.items()):
                 rel.write(path, data)
@@ -138,29 +150,17 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                     problems.error(source.shown, 1, f"{exc} (it changed during the build)")
             if problems.errors:
                 return result
-            if rel.unchanged():  # every byte as before: touch nothing, so sync tools see nothing new
-                reporter.detail(f"nothing changed; {output} left as it was")
-            else:
-                rel.commit()
-                reporter.detail(
-                    f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s "
-                    f"({rel.files - rel.kept} files changed, {rel.kept} kept with their modification times)"
-                )
+            rel.commit()
+            reporter.detail(
+                f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s "
+                f"({rel.files - rel.kept} files changed, {rel.kept} kept with their modification times)"
+            )
         _record(options, site, machine.new_messages, reporter)
         result.ok = True
         result.pages = html_count
         result.files = len(pages) + len(static)
         result.output = output
-        reporter.info(_next_change(site))
-        if machine.next_index_change:
-            upcoming = machine.next_index_change
-            reporter.info(f"next change to alerts.xml: {upcoming.when.isoformat()} ({upcoming.what}); rebuild then")
-        if machine.next_expiry:
-            upcoming = machine.next_expiry
-            reporter.info(
-                f"next CAP alert to expire: {upcoming.what.removesuffix(' expires')} at "
-                f"{upcoming.when.isoformat()}; rebuild then"
-            )
+        _report_next(site, machine, reporter)
     except BulletinError as exc:
         problems.extend([exc.problem])
     except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
@@ -169,6 +169,20 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _report_next(site: Site, machine: DataOutput, reporter: Reporter) -> None:
+    """When a scheduler should run the build again."""
+    reporter.info(_next_change(site))
+    if machine.next_index_change:
+        upcoming = machine.next_index_change
+        reporter.info(f"next change to alerts.xml: {upcoming.when.isoformat()} ({upcoming.what}); rebuild then")
+    if machine.next_expiry:
+        upcoming = machine.next_expiry
+        reporter.info(
+            f"next CAP alert to expire: {upcoming.what.removesuffix(' expires')} at "
+            f"{upcoming.when.isoformat()}; rebuild then"
+        )
 
 
 def _record(options: BuildOptions, site: Site, new: dict[tuple[str, int], NewMessage], reporter: Reporter) -> None:
@@ -402,3 +416,7 @@ def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.
 
 
 __all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "resolve_now"]
+
+
+def _bytes_are(data: bytes) -> Callable[[BinaryIO], bool]:
+    return lambda old: old.read(len(data) + 1) == data

@@ -51,10 +51,11 @@ class Release:
         self._hold = _hold_folder(self.folder)
         self.files = 0
         self.kept = 0  # files linked in unchanged from the previous site
+        self._made: set[Path] = set()
 
     def write(self, relative: PurePosixPath, data: bytes) -> None:
         target = safe_join(self.folder, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_for(target)
         self.files += 1
         if self._keep(relative, target, lambda old: old.read(len(data) + 1) == data):
             return
@@ -63,40 +64,34 @@ class Release:
 
     def copy(self, relative: PurePosixPath, source: SiteFile) -> None:
         target = safe_join(self.folder, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder_for(target)
         self.files += 1
         if self._keep(relative, target, source.same_bytes):
             return
         source.copy_to(target)
 
-    def _keep(self, relative: PurePosixPath, target: Path, same: Callable[[BinaryIO], bool]) -> bool:
+    def _folder_for(self, target: Path) -> None:
+        # Made once each: a mkdir that finds the folder there costs a system call per file.
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+
+    def _keep(self, relative: PurePosixPath, target: Path, same: Same) -> bool:
         """Link the previous site's file in when its bytes are the ones to write: it keeps its
         modification time (and inode), so rsync and bucket-sync tools upload only what changed."""
-        try:
-            fd = os.open(safe_join(self.output, relative), _READ_NO_LINK)
-        except (OSError, UnsafePath):
+        status = _same_file(self.output, relative, same)
+        if status is None:
             return False
-        with os.fdopen(fd, "rb") as old:
-            try:
-                status = os.fstat(fd)
-                if not stat.S_ISREG(status.st_mode) or not same(old):
-                    return False
-                os.link(safe_join(self.output, relative), target, follow_symlinks=False)
-                linked = os.lstat(target)
-            except (OSError, UnreadableFile):
-                return False
+        try:
+            os.link(safe_join(self.output, relative), target, follow_symlinks=False)
+            linked = os.lstat(target)
+        except OSError:
+            return False
         if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
             target.unlink()  # the name was swapped after the comparison: write the file instead
             return False
         self.kept += 1
         return True
-
-    def unchanged(self) -> bool:
-        """Whether every file was kept and the previous site had no others: nothing to swap."""
-        if self.kept != self.files or not (self.output / MARKER).is_file():
-            return False
-        count = sum(len(files) for _, _, files in os.walk(self.output))
-        return count == self.files + 1  # and the marker
 
     def commit(self) -> None:
         (self.folder / MARKER).write_bytes(_MARKER_TEXT)
@@ -124,12 +119,38 @@ class Release:
             self._hold = None
 
 
+Same = Callable[[BinaryIO], bool]
+
+
+def _same_file(output: Path, relative: PurePosixPath, same: Same) -> os.stat_result | None:
+    """The status of the output's regular file at ``relative`` if ``same`` says it holds the right bytes."""
+    try:
+        fd = os.open(safe_join(output, relative), _READ_NO_LINK)
+    except (OSError, UnsafePath):
+        return None
+    with os.fdopen(fd, "rb") as old:
+        try:
+            status = os.fstat(fd)
+            return status if stat.S_ISREG(status.st_mode) and same(old) else None
+        except (OSError, UnreadableFile):
+            return None
+
+
+def unchanged_output(output: Path, files: dict[PurePosixPath, Same]) -> bool:
+    """Whether ``output`` (a folder Bulletin wrote) holds exactly these files with these bytes:
+    then a build has nothing to write, and touches nothing. Stops at the first difference."""
+    if not (output / MARKER).is_file():
+        return False
+    for relative, same in sorted(files.items()):
+        if _same_file(output, relative, same) is None:
+            return False
+    return sum(len(names) for _, _, names in os.walk(output)) == len(files) + 1  # and the marker
+
+
 @contextlib.contextmanager
 def release(output: Path) -> Iterator[Release]:
     """A :class:`Release` that is removed again unless ``commit()`` was called and succeeded."""
-    check_output_folder(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(output)
+    prepare_output(output)
     rel = Release(output)
     try:
         yield rel
@@ -137,6 +158,13 @@ def release(output: Path) -> Iterator[Release]:
         if rel.folder.exists():
             rel.abort()
         rel.close()
+
+
+def prepare_output(output: Path) -> None:
+    """Refuse an output folder that is not ours to replace, and clean up after killed builds."""
+    check_output_folder(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(output)
 
 
 def check_output_folder(output: Path) -> None:
