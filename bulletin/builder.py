@@ -13,15 +13,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .cache import BuildCache
 from .diskcache import DiskCache
-from .errors import BulletinError, Problems
+from .errors import BulletinError, Problem, Problems
 from .outputs.cap import NewMessage
 from .outputs.data import DataOutput, data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
+from .pagejobs import render_all
 from .paths import UnsafePath, output_file
 from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
 from .render import THEME_ROOT, Renderer
@@ -105,7 +106,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             return result
         rendering = time.perf_counter()
         views = ViewBuilder(site, options.cache.memo if options.cache else None)
-        pages = render_pages(site, views, renderer, reporter, problems, options.cache)
+        pages = render_pages(site, views, renderer, reporter, problems, options.cache, options.jobs)
         html_count = len(pages)
         record = read_record(site.root, problems)
         memo = options.cache.memo if options.cache else None
@@ -264,14 +265,14 @@ def render_pages(
     reporter: Reporter,
     problems: Problems,
     cache: BuildCache | None = None,
+    jobs: int = 1,
 ) -> dict[PurePosixPath, bytes]:
     specs: list[PageSpec] = list(plan_pages(site, views))
     if cache:
         cache.pages.begin((renderer.digest, renderer.plain_globals()))
-    pages: dict[PurePosixPath, bytes] = {}
+    done: dict[int, tuple[PurePosixPath, bytes]] = {}
+    todo: list[tuple[int, PurePosixPath, PageSpec, dict[str, Any]]] = []
     sources: dict[str, str] = {}
-    warned: set[str] = set()
-    failed: set[tuple[str, int]] = set()
     for index, spec in enumerate(specs):
         path = output_file(spec.url)
         key = str(path).casefold()
@@ -282,31 +283,33 @@ def render_pages(
         context = {**spec.context, "page_url": spec.url}
         cached = cache.pages.get(spec.url, spec.template, context) if cache else None
         if cached is not None:
-            pages[path] = cached
-            continue
-        try:
-            data = renderer.render(spec.template, context, spec.source).encode("utf-8")
-            if cache:
-                cache.pages.put(spec.url, spec.template, context, data)
-        except BulletinError as exc:
+            done[index] = (path, cached)
+        else:
+            todo.append((index, path, spec, context))
+    reporter.progress(len(done), len(specs))
+    # A live session keeps threads and a render cache: it renders in-process.
+    outcomes = render_all(renderer, [(s.template, c, s.source) for _, _, s, c in todo], jobs if cache is None else 1)
+    warned: set[str] = set()
+    failed: set[tuple[str, int]] = set()
+    for (index, path, spec, context), outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, Problem):
             # One template bug breaks every page using it: report it once per template line.
-            where = (exc.problem.path, exc.problem.line)
-            if where not in failed:
-                failed.add(where)
-                problems.add(exc.problem)
+            if (outcome.path, outcome.line) not in failed:
+                failed.add((outcome.path, outcome.line))
+                problems.add(outcome)
             continue
-        if path.suffix == ".html" and b"data-threat-level=" not in data and spec.template not in warned:
+        if cache:
+            cache.pages.put(spec.url, spec.template, context, outcome)
+        if path.suffix == ".html" and b"data-threat-level=" not in outcome and spec.template not in warned:
             warned.add(spec.template)
             problems.warning(
                 f"templates/{spec.template}",
                 1,
                 f"{path} has no element with data-threat-level (see partials/banner.html)",
             )
-        pages[path] = data
-        if index % 200 == 0:
-            reporter.progress(index, len(specs))
+        done[index] = (path, outcome)
     reporter.progress(len(specs), len(specs))
-    return pages
+    return dict(done[index] for index in sorted(done))
 
 
 def _where(source: str) -> str:

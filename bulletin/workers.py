@@ -12,6 +12,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 
 _PR_SET_PDEATHSIG = 1
 
@@ -23,11 +24,15 @@ def max_jobs() -> int:
 
 @contextlib.contextmanager
 def worker_pool(
-    jobs: int, initializer: Callable[..., None], initargs: tuple[object, ...]
+    jobs: int,
+    initializer: Callable[..., None],
+    initargs: tuple[object, ...],
+    context: BaseContext | None = None,
 ) -> Iterator[ProcessPoolExecutor]:
     """A process pool of at most :func:`max_jobs` workers that die with this process."""
     workers = max(1, min(jobs, max_jobs()))
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
+    start = (os.getpid(), initializer, initargs)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=start) as pool:
         yield pool
 
 
