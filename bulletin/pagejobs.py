@@ -9,6 +9,7 @@ render in-process: they keep a render cache and run threads that a fork would no
 from __future__ import annotations
 
 import multiprocessing
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .errors import BulletinError, Problem
@@ -30,6 +31,8 @@ def render_all(renderer: Renderer, jobs: list[PageJob], workers: int) -> list[by
         with worker_pool(workers, _ready, (), context=multiprocessing.get_context("fork")) as pool:
             chunk = max(1, len(jobs) // (workers * 8))
             return list(pool.map(_render_at, range(len(jobs)), chunksize=chunk))
+    except BrokenProcessPool:  # a worker killed from outside (out of memory): render here instead
+        return [_render(renderer, job) for job in jobs]
     finally:
         _shared.clear()
 

@@ -6,9 +6,11 @@ returns either a complete, valid :class:`Site` or None with every problem report
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -265,11 +267,13 @@ def parse_all(
             todo.append(index)
         else:
             results[index] = hit
+    parsed: list[ParsedSource] | None = None
     if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
         chunk = max(1, len(todo) // (jobs * 4))
-        with worker_pool(jobs, _init_worker, settings) as pool:
+        # A worker killed from outside (the out-of-memory killer) breaks the pool: parse here instead.
+        with contextlib.suppress(BrokenProcessPool), worker_pool(jobs, _init_worker, settings) as pool:
             parsed = list(pool.map(_parse_in_worker, [items[i] for i in todo], chunksize=chunk))
-    else:
+    if parsed is None:
         renderer = MarkdownRenderer(*settings)
         parsed = [parse_source(*items[i], renderer) for i in todo]
     for index, result in zip(todo, parsed, strict=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,22 @@ def test_a_template_error_is_reported_once_whatever_the_workers(site: SiteDir, t
     assert one[0] == two[0] == 1
     assert one[1] == two[1]
     assert sum("division by zero" in line for line in two[1].splitlines()) == 1
+
+
+def test_a_worker_killed_from_outside_falls_back_to_rendering_here(
+    site: SiteDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _build(site, tmp_path / "one", "1")[0] == 0
+
+    parent = os.getpid()
+    real_render = pagejobs._render
+
+    def killed_in_workers(renderer, job):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return real_render(renderer, job)
+
+    monkeypatch.setattr(pagejobs, "_render", killed_in_workers)
+    code, err = _build(site, tmp_path / "two", "2")
+    assert code == 0, err
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
