@@ -143,6 +143,13 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error(f"--output: {overlap}")
     if options.no_cache and options.cache_dir:
         parser.error("--cache-dir and --no-cache cannot be used together")
+    if options.cache_dir:
+        cache = Path(options.cache_dir).resolve()
+        for folder in ("content", "static", "templates", "published"):
+            if cache.is_relative_to((site_root / folder).resolve()):
+                parser.error(
+                    f"--cache-dir {options.cache_dir}: inside the site's {folder}/ (it would be published or read)"
+                )
     if options.locked and options.drafts:
         parser.error("--locked and --drafts cannot be used together (a --drafts build never records messages)")
     if options.command == "new":

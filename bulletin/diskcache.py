@@ -18,8 +18,13 @@ import hmac
 import os
 import pickle
 import sqlite3
+import stat
+import sys
+import unicodedata
 from importlib import metadata
 from pathlib import Path
+
+import yaml
 
 from .content.parse import Kind, ParsedSource
 
@@ -41,38 +46,70 @@ def fingerprint() -> bytes:
     for name in _LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             digest.update(f"{name}={metadata.version(name)}".encode())
-    digest.update(f"schema={_SCHEMA}".encode())
+    # The standard library parses too (html.parser, unicodedata), and libyaml words errors its own way.
+    digest.update(f"{sys.version}|{sys.implementation.cache_tag}|{unicodedata.unidata_version}".encode())
+    digest.update(f"libyaml={getattr(yaml, '__with_libyaml__', False)}|schema={_SCHEMA}".encode())
     return digest.digest()
 
 
 def _secret() -> bytes | None:
     """The key entries are signed with: per user, outside any site, made on first use."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bulletin"
+    home = os.environ.get("XDG_CACHE_HOME", "")
+    base = (Path(home) if os.path.isabs(home) else Path.home() / ".cache") / "bulletin"  # XDG: ignore relative
     path = base / "cache-key"
-    try:
-        return _read_key(path)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
+    key = _read_key(path)
+    if key is not None:
+        return key
     try:
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
+        temporary = base / f".cache-key.{os.getpid()}"
+        with open(temporary, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
             handle.write(os.urandom(32))
-    except FileExistsError:
-        pass  # another build made it first
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)  # whole, and only if no other build made one first
+        except FileExistsError:
+            if _read_key(path) is None:  # empty or short, left by a killed build: replace it
+                os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
     except OSError:
         return None
-    try:
-        return _read_key(path)
-    except OSError:
-        return None
+    return _read_key(path)
 
 
 def _read_key(path: Path) -> bytes | None:
-    data = path.read_bytes()
+    """The key, if it is a regular file of 32 bytes that this user owns and only this user can read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        owned = status.st_uid == os.geteuid() if hasattr(os, "geteuid") else True
+        if not stat.S_ISREG(status.st_mode) or not owned or status.st_mode & 0o077:
+            return None
+        data = handle.read(33)
     return data if len(data) == 32 else None
+
+
+def _not_ours(path: Path) -> str:
+    """Why ``path`` may not be used for the cache (a link, something else, another user's), or ''."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"cannot read {path} ({exc.strerror})"
+    if stat.S_ISLNK(status.st_mode):
+        return f"{path} is a symlink"
+    if not (stat.S_ISDIR(status.st_mode) or stat.S_ISREG(status.st_mode)):
+        return f"{path} is not a file or folder"
+    if hasattr(os, "geteuid") and status.st_uid != os.geteuid():
+        return f"{path} belongs to another user"
+    return ""
 
 
 class DiskCache:
@@ -94,6 +131,10 @@ class DiskCache:
 
     def _connect(self) -> sqlite3.Connection | None:
         path = self.folder / _FILE
+        reason = _not_ours(self.folder) or _not_ours(path)
+        if reason:  # a planted link must not make the build write into some other database
+            self.problem = f"cache not used: {reason}"
+            return None
         for attempt in range(2):
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -128,7 +169,8 @@ class DiskCache:
             return None
         try:
             row = self._db.execute("SELECT value FROM parsed WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._damaged(exc)
             return None
         if row is None or not isinstance(row[0], bytes) or len(row[0]) <= _TAG:
             return None
@@ -173,6 +215,23 @@ class DiskCache:
             self.problem = f"cache not updated ({exc})"
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+            self._damaged(exc)
         finally:
-            self._db.close()
-            self._db = None
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def mark(self, key: bytes) -> None:
+        """An entry this run used without reading it (a live session's memory had it): keep it."""
+        self._used.append(key)
+
+    def _damaged(self, exc: sqlite3.Error) -> None:
+        """Set a store that fails past its header aside, so the next run starts a new one."""
+        if isinstance(exc, sqlite3.DatabaseError) and not any(w in str(exc) for w in ("locked", "busy")):
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
+            with contextlib.suppress(OSError):
+                os.replace(self.folder / _FILE, self.folder / f"{_FILE}.broken")
+            self.problem = f"cache damaged ({exc}); set aside, parsing everything"

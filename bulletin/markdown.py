@@ -59,8 +59,15 @@ MAX_QUOTE_DEPTH = 32  # and each level of > quoting parses the rest again: 1,600
 _QUOTE_MARKS = re.compile(r"^(?:[ \t]*>)+", re.MULTILINE)
 
 
+TOO_SLOW = "Markdown took more than"  # how a stopped render's message starts
+
+
 class MarkdownTooComplex(Exception):
     """The text nests too deeply for Python-Markdown to render."""
+
+
+class MarkdownTooSlow(MarkdownTooComplex):
+    """The text was stopped by the time budget: it may pass on a quieter machine."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,8 @@ class MarkdownRenderer:
             raise MarkdownTooComplex("Markdown is nested too deeply to render") from exc
         except Overtime:
             self._md = _new_markdown()  # stopped half-way: its state is not to be trusted
-            raise MarkdownTooComplex(
-                f"Markdown took more than {self.seconds:g} s to render and was stopped; simplify this text "
+            raise MarkdownTooSlow(
+                f"{TOO_SLOW} {self.seconds:g} s to render and was stopped; simplify this text "
                 "(deeply nested or unclosed HTML, comments, brackets or footnotes), or raise limits.markdown_seconds"
             ) from None
 

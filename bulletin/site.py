@@ -258,11 +258,14 @@ def parse_all(
     keys: dict[int, bytes] = {}
     for index, (kind, path, data) in enumerate(items):
         hit = cache.get(kind, path, data, settings) if cache else None
-        if hit is None and disk is not None:
+        if disk is not None:
             keys[index] = disk.key(kind, path, data, settings)
-            hit = disk.get(keys[index])
-            if hit is not None and cache:
-                cache.put(kind, path, data, settings, hit)
+            if hit is not None:
+                disk.mark(keys[index])  # a live session's memory had it: the store must keep it too
+            else:
+                hit = disk.get(keys[index])
+                if hit is not None and cache:
+                    cache.put(kind, path, data, settings, hit)
         if hit is None:
             todo.append(index)
         else:
@@ -281,16 +284,11 @@ def parse_all(
         if cache:
             kind, path, data = items[index]
             cache.put(kind, path, data, settings, result)
-        if disk is not None and index in keys and not _timed_out(result):
+        if disk is not None and index in keys and not result.timed_out:  # it may pass on a quieter machine
             disk.put(keys[index], result)
     if cache:
         cache.keep_only({path for _, path, _ in items})
     return [results[i] for i in range(len(items))]
-
-
-def _timed_out(parsed: ParsedSource) -> bool:
-    """A text stopped by the time budget may pass on a quieter machine: never stored for later runs."""
-    return any("to render and was stopped" in p.message for p in parsed.problems)
 
 
 _worker_renderer: list[MarkdownRenderer] = []  # one per worker process, set by its initializer

@@ -85,7 +85,7 @@ class Release:
         try:
             os.link(safe_join(self.output, relative), target, follow_symlinks=False)
             linked = os.lstat(target)
-        except OSError:
+        except (OSError, NotImplementedError):  # no linkat (Windows): write the file instead
             return False
         if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
             target.unlink()  # the name was swapped after the comparison: write the file instead
@@ -131,9 +131,21 @@ def _same_file(output: Path, relative: PurePosixPath, same: Same) -> os.stat_res
     with os.fdopen(fd, "rb") as old:
         try:
             status = os.fstat(fd)
-            return status if stat.S_ISREG(status.st_mode) and same(old) else None
+            return status if _as_written(status) and same(old) else None
         except (OSError, UnreadableFile):
             return None
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once, at import, before any thread could create a file meanwhile
+
+
+def _as_written(status: os.stat_result) -> bool:
+    """A file as a build would have left it: regular, ours, one link, the mode new files get.
+    A file someone chmod-ed, or hard-linked into a snapshot, is written afresh instead."""
+    owner = status.st_uid == os.geteuid() if hasattr(os, "geteuid") else True
+    mode = stat.S_IMODE(status.st_mode) == 0o666 & ~_UMASK
+    return stat.S_ISREG(status.st_mode) and owner and mode and status.st_nlink == 1
 
 
 def unchanged_output(output: Path, files: dict[PurePosixPath, Same]) -> bool:
@@ -141,10 +153,15 @@ def unchanged_output(output: Path, files: dict[PurePosixPath, Same]) -> bool:
     then a build has nothing to write, and touches nothing. Stops at the first difference."""
     if not (output / MARKER).is_file():
         return False
-    for relative, same in sorted(files.items()):
-        if _same_file(output, relative, same) is None:
+    found: set[str] = set()
+    for current, dirs, names in os.walk(output):  # exactly these names: no extra, no other case, no links
+        here = Path(current)
+        if not dirs and not names or any(os.path.islink(here / d) for d in dirs):
             return False
-    return sum(len(names) for _, _, names in os.walk(output)) == len(files) + 1  # and the marker
+        found.update((here / name).relative_to(output).as_posix() for name in names)
+    if found != {str(path) for path in files} | {MARKER}:
+        return False
+    return all(_same_file(output, relative, same) is not None for relative, same in sorted(files.items()))
 
 
 @contextlib.contextmanager

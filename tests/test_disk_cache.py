@@ -114,4 +114,53 @@ def test_an_unwritable_cache_folder_is_a_note_not_a_failure(site: SiteDir, tmp_p
     blocker.write_text("not a folder")
     code, err = _build(site, "--cache-dir", str(blocker / "cache"))
     assert code == 0
-    assert "note: cannot use" in err
+    assert any(line.startswith("note: ") and "cache" in line for line in err.splitlines()), err
+
+
+def test_a_planted_link_never_makes_the_build_write_elsewhere(site: SiteDir, tmp_path: Path) -> None:
+    foreign = tmp_path / "app.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE accounts (name TEXT)")
+    (site.root / ".bulletin-cache").mkdir()
+    os.symlink(foreign, site.root / ".bulletin-cache/parsed.sqlite")
+    before = foreign.read_bytes()
+    code, err = _build(site)
+    assert code == 0
+    assert "note: cache not used:" in err and "is a symlink" in err
+    assert foreign.read_bytes() == before
+    os.unlink(site.root / ".bulletin-cache/parsed.sqlite")
+    os.rmdir(site.root / ".bulletin-cache")
+    os.symlink(tmp_path, site.root / ".bulletin-cache")
+    code, err = _build(site)
+    assert code == 0 and "is a symlink" in err
+    assert not (tmp_path / "parsed.sqlite").exists()
+
+
+def test_a_store_damaged_inside_is_set_aside_once(site: SiteDir, tmp_path: Path) -> None:
+    _build(site)
+    store = site.root / ".bulletin-cache/parsed.sqlite"
+    data = bytearray(store.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)  # the header page survives, the rest does not
+    store.write_bytes(bytes(data))
+    code, err = _build(site)
+    assert code == 0
+    assert tree_digest(site.public) == _clean_digest(site, tmp_path)
+    _build(site)
+    code, err = _build(site)
+    assert code == 0 and _reused(err) > 0  # recovered, not stuck with a broken store
+
+
+def test_an_empty_key_left_by_a_killed_build_is_replaced(site: SiteDir, tmp_path: Path) -> None:
+    key = tmp_path / "user-cache/bulletin/cache-key"
+    key.parent.mkdir(parents=True)
+    key.write_bytes(b"")
+    _build(site)
+    code, err = _build(site)
+    assert code == 0 and _reused(err) > 0
+    assert len(key.read_bytes()) == 32 and key.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_cache_dir_inside_the_sources_is_refused(site: SiteDir) -> None:
+    site.capsys.readouterr()
+    assert main(["build", "--site", str(site.root), "--cache-dir", str(site.root / "static/cache")]) == 2
+    assert "inside the site's static/" in site.capsys.readouterr().err

@@ -63,3 +63,28 @@ def test_a_file_replaced_by_a_link_in_the_old_output_is_never_kept(site: SiteDir
     os.symlink(copy, page)
     assert site.run("build").code == 0
     assert not page.is_symlink() and page.read_bytes() == copy.read_bytes()
+
+
+def test_a_chmodded_or_snapshot_linked_file_is_written_afresh(site: SiteDir, tmp_path: Path) -> None:
+    assert site.run("build").code == 0
+    page = site.public / "about/index.html"
+    os.chmod(page, 0o600)
+    snapshot = tmp_path / "snapshot.html"
+    os.link(site.public / "index.html", snapshot)  # a deploy tool's hard-link snapshot
+    assert site.run("build").code == 0
+    assert page.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert (site.public / "index.html").stat().st_ino != snapshot.stat().st_ino
+
+
+def test_extra_names_in_the_output_mean_it_is_replaced(site: SiteDir) -> None:
+    assert site.run("build").code == 0
+    os.symlink("/etc", site.public / "etc-link")
+    (site.public / "empty").mkdir()
+    assert site.run("build").code == 0
+    assert not (site.public / "etc-link").exists() and not (site.public / "empty").exists()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -7,14 +7,13 @@ rendering, about 90% of the cost of a briefing, happens here.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 from dataclasses import dataclass
 from enum import Enum
 
 from ..errors import Problem, Severity
-from ..markdown import MarkdownRenderer, MarkdownTooComplex, RenderedMarkdown
+from ..markdown import TOO_SLOW, MarkdownRenderer, MarkdownTooComplex, MarkdownTooSlow, RenderedMarkdown
 from ..sourcefile import decode, split_front_matter
 from ..yamlsafe import YamlDoc, load_yaml
 
@@ -39,6 +38,7 @@ class ParsedSource:
     body: RenderedMarkdown | None
     fields_markdown: dict[str, RenderedMarkdown]
     problems: tuple[Problem, ...]
+    timed_out: bool = False  # a text was stopped by the time budget: never kept for later runs
 
     @property
     def failed(self) -> bool:
@@ -64,6 +64,7 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
         doc, found = load_yaml(text, path)
     problems.extend(found)
     rendered: dict[str, RenderedMarkdown] = {}
+    slow = False
     if doc is not None and isinstance(doc.value, dict):
         for key in _MARKDOWN_KEYS.get(kind, ()):
             value = doc.value.get(key)
@@ -76,9 +77,14 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
         for index, quote in enumerate(quotes if isinstance(quotes, list) else ()):
             if isinstance(quote, dict) and isinstance(quote.get("text"), str):
                 # Quotes are compared with the body as the reader sees both: after Markdown.
-                with contextlib.suppress(MarkdownTooComplex):
+                try:
                     rendered[f"quotes.{index}"] = renderer.render(quote["text"])
-    return ParsedSource(kind, path, doc, body, rendered, tuple(problems))
+                except MarkdownTooSlow:
+                    slow = True
+                except MarkdownTooComplex:
+                    pass
+    slow = slow or any(p.message.startswith(TOO_SLOW) for p in problems)
+    return ParsedSource(kind, path, doc, body, rendered, tuple(problems), timed_out=slow)
 
 
 def _is_block_scalar(text: str, line: int) -> bool:
