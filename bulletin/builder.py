@@ -288,7 +288,12 @@ def render_pages(
             todo.append((index, path, spec, context))
     reporter.progress(len(done), len(specs))
     # A live session keeps threads and a render cache: it renders in-process.
-    outcomes = render_all(renderer, [(s.template, c, s.source) for _, _, s, c in todo], jobs if cache is None else 1)
+    outcomes = render_all(
+        renderer,
+        [(s.template, c, s.source) for _, _, s, c in todo],
+        jobs if cache is None else 1,
+        lambda count: reporter.progress(len(done) + count, len(specs)),
+    )
     warned: set[str] = set()
     failed: set[tuple[str, int]] = set()
     for (index, path, spec, context), outcome in zip(todo, outcomes, strict=True):

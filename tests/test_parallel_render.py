@@ -67,3 +67,21 @@ def test_a_worker_killed_from_outside_falls_back_to_rendering_here(
     code, err = _build(site, tmp_path / "two", "2")
     assert code == 0, err
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+
+
+def test_progress_is_reported_while_workers_render(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bulletin import builder
+
+    monkeypatch.setattr(pagejobs, "PROGRESS_EVERY", 5)
+    seen: list[tuple[int, int]] = []
+
+    class Collect(builder.Reporter):
+        def progress(self, done: int, total: int) -> None:
+            seen.append((done, total))
+
+    options = builder.BuildOptions(site.root, builder.resolve_now(NOW), jobs=2)
+    assert builder.check(options, Collect()).ok
+    total = seen[-1][1]
+    assert seen[-1] == (total, total)
+    assert any(0 < done < total for done, _ in seen)  # not only at the start and the end
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
