@@ -10,10 +10,9 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any
 
 from .cache import BuildCache
 from .diskcache import DiskCache
@@ -29,7 +28,7 @@ from .render import THEME_ROOT, Renderer
 from .site import Site, load_site
 from .sitefiles import SiteFile, UnreadableFile, shown_path, source_folder, walk
 from .views import LevelView, ViewBuilder
-from .writer import prepare_output, release, unchanged_output
+from .writer import bytes_are, prepare_output, release, unchanged_output
 
 
 class Reporter:
@@ -131,7 +130,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
-        expected = {path: _bytes_are(data) for path, data in pages.items()}
+        expected = {path: bytes_are(data) for path, data in pages.items()}
         expected.update({path: source.same_bytes for path, source in static.items()})
         prepare_output(output)  # a run with nothing to write still removes what killed builds left
         if not problems.errors and unchanged_output(output, expected):
@@ -424,7 +423,3 @@ def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.
 
 
 __all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "resolve_now"]
-
-
-def _bytes_are(data: bytes) -> Callable[[BinaryIO], bool]:
-    return lambda old: old.read(len(data) + 1) == data

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import Problems
 from .fields import SLUG
+from .sitefiles import READ_NO_LINK
 
 RECORD_DIR = "published"
 MAX_MESSAGE_BYTES = 1 << 20  # our messages are a few KB; anything this large is not one of them
@@ -42,9 +43,6 @@ class Record:
 def record_path(slug: str, number: int) -> str:
     """Where message ``number`` of ``slug`` is recorded, relative to the site root."""
     return f"{RECORD_DIR}/{slug}/{number}.xml"
-
-
-_NO_LINKS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def read_record(site_root: Path, problems: Problems) -> Record:
@@ -94,7 +92,7 @@ class _NotRecord(Exception):
 
 def _open_folder(shown: str, path: Path | str, parent: int | None = None) -> int:
     try:
-        fd = os.open(path, _NO_LINKS | getattr(os, "O_DIRECTORY", 0), dir_fd=parent)
+        fd = os.open(path, READ_NO_LINK | getattr(os, "O_DIRECTORY", 0), dir_fd=parent)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -113,7 +111,7 @@ def _read_message(folder: int, name: str, shown: str, problems: Problems) -> byt
         problems.error(shown, 1, "not a recorded CAP message; the record holds only <n>.xml files")
         return None
     try:
-        fd = os.open(name, _NO_LINKS, dir_fd=folder)
+        fd = os.open(name, READ_NO_LINK, dir_fd=folder)
     except OSError as exc:
         reason = "a recorded CAP message must be a regular file" if exc.errno == errno.ELOOP else None
         problems.error(shown, 1, reason or f"cannot read the recorded CAP message: {exc.strerror}")

@@ -22,6 +22,9 @@ from .errors import Problems
 from .paths import is_ignored_name
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+# For files that may hold no link at all (the published/ record, the previous output): a FIFO
+# opens without blocking, and a link fails with ELOOP instead of being followed.
+READ_NO_LINK = _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
 _PROC_FD = Path("/proc/self/fd")
 _CHUNK = 1024 * 1024
 

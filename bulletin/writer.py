@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from .errors import BulletinError
 from .paths import UnsafePath, safe_join
-from .sitefiles import SiteFile, UnreadableFile
+from .sitefiles import READ_NO_LINK, SiteFile, UnreadableFile
 
 try:
     import fcntl
@@ -34,7 +34,6 @@ except ImportError:  # Windows: no advisory locks; builds must not overlap there
 
 MARKER = ".bulletin-output"
 _MARKER_TEXT = b"This folder is written by Bulletin; each build replaces it whole.\n"
-_READ_NO_LINK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -57,7 +56,7 @@ class Release:
         target = safe_join(self.folder, relative)
         self._folder_for(target)
         self.files += 1
-        if self._keep(relative, target, lambda old: old.read(len(data) + 1) == data):
+        if self._keep(relative, target, bytes_are(data)):
             return
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
             handle.write(data)
@@ -122,10 +121,15 @@ class Release:
 Same = Callable[[BinaryIO], bool]
 
 
+def bytes_are(data: bytes) -> Same:
+    """A test that an open file holds exactly ``data``."""
+    return lambda old: old.read(len(data) + 1) == data
+
+
 def _same_file(output: Path, relative: PurePosixPath, same: Same) -> os.stat_result | None:
     """The status of the output's regular file at ``relative`` if ``same`` says it holds the right bytes."""
     try:
-        fd = os.open(safe_join(output, relative), _READ_NO_LINK)
+        fd = os.open(safe_join(output, relative), READ_NO_LINK)
     except (OSError, UnsafePath):
         return None
     with os.fdopen(fd, "rb") as old:
