@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .cache import BuildCache
+from .clock import resolve_now
 from .diskcache import DiskCache
 from .errors import BulletinError, Problem, Problems
 from .outputs.cap import NewMessage
@@ -22,11 +22,12 @@ from .outputs.data import DataOutput, data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
 from .pagejobs import render_all
-from .paths import UnsafePath, output_file
+from .paths import THEME_ROOT, UnsafePath, output_file, output_overlap
 from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
-from .render import THEME_ROOT, Renderer
+from .render import Renderer
 from .site import Site, load_site
 from .sitefiles import SiteFile, UnreadableFile, shown_path, source_folder, walk
+from .stamp import Replay, Stamp, next_moment
 from .views import LevelView, ViewBuilder
 from .writer import bytes_are, prepare_output, release, unchanged_output
 
@@ -80,10 +81,19 @@ def check(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
 def build(options: BuildOptions, reporter: Reporter | None = None, *, write: bool = True) -> BuildResult:
     """Load and validate, render in memory, then (``write``) swap the new site in whole."""
-    reporter = reporter or Reporter()
     started = time.perf_counter()
     result = BuildResult(Problems())
     problems = result.problems
+    reporter = _Recorder(reporter or Reporter())
+    stamp = _stamp(options) if write else None
+    if stamp is not None and (replay := stamp.fresh(options.now)) is not None:
+        problems.extend(replay.problems)
+        for line in replay.infos:
+            reporter.info(line)
+        reporter.detail(f"nothing changed since the last build; {replay.output} left as it was")
+        result.ok, result.pages, result.files, result.output = True, replay.pages, replay.files, replay.output
+        result.seconds = time.perf_counter() - started
+        return result
     try:
         site = _load(options, problems, reporter)
         if site is None:
@@ -139,6 +149,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.ok, result.pages, result.files, result.output = True, html_count, len(expected), output
             _record(options, site, machine.new_messages, reporter)
             _report_next(site, machine, reporter)
+            _save_stamp(stamp, site, machine, result, reporter)
             return result
         with release(output) as rel:
             for path, data in sorted(pages.items()):
@@ -161,6 +172,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         result.files = len(pages) + len(static)
         result.output = output
         _report_next(site, machine, reporter)
+        _save_stamp(stamp, site, machine, result, reporter)
     except BulletinError as exc:
         problems.extend([exc.problem])
     except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
@@ -169,6 +181,55 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
     finally:
         result.seconds = time.perf_counter() - started
     return result
+
+
+class _Recorder(Reporter):
+    """Passes events on, keeping the info lines for the stamp (a run that finds nothing to do repeats them)."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+        self.infos: list[str] = []
+
+    def progress(self, done: int, total: int) -> None:
+        self.inner.progress(done, total)
+
+    def info(self, message: str) -> None:
+        self.infos.append(message)
+        self.inner.info(message)
+
+    def detail(self, message: str) -> None:
+        self.inner.detail(message)
+
+
+def _stamp(options: BuildOptions) -> Stamp | None:
+    """The last build's stamp, for a build that keeps a cache (live sessions keep theirs in memory)."""
+    if options.cache_dir is None or options.cache is not None:
+        return None
+    return Stamp(
+        options.cache_dir,
+        options.site_root,
+        output=options.output,
+        base_url=options.base_url,
+        drafts=options.drafts,
+        strict=options.strict,
+        locked=options.locked,
+        record=options.record,
+    )
+
+
+def _save_stamp(stamp: Stamp | None, site: Site, machine: DataOutput, result: BuildResult, reporter: _Recorder) -> None:
+    """Stamp a build whose output a later run may trust as it is: not one with CAP messages still to
+    record (a later run records them), nor one whose cache had trouble (its note is not repeatable)."""
+    if stamp is None or result.output is None or machine.new_messages:
+        return
+    if any(line.startswith("note:") for line in reporter.infos):
+        stamp.forget()
+        return
+    upcoming = [next_moment([site.briefings, site.timeline, site.pages, site.people], site.now)]
+    upcoming += [u.when for u in (machine.next_index_change, machine.next_expiry) if u is not None]
+    until = min((when for when in upcoming if when is not None), default=None)
+    replay = Replay(result.output, result.pages, result.files, tuple(result.problems.sorted()), tuple(reporter.infos))
+    stamp.save(site.now, until, site.config.timezone, replay)
 
 
 def _report_next(site: Site, machine: DataOutput, reporter: Reporter) -> None:
@@ -321,25 +382,6 @@ def _where(source: str) -> str:
     return source if source.startswith("content/") else "content"
 
 
-def output_overlap(output: Path, site_root: Path) -> str | None:
-    """Why ``output`` may not be the output folder (a build replaces it whole), or None."""
-    out = output.resolve()
-    root = site_root.resolve()
-    protected = [
-        root / "content",
-        root / "templates",
-        root / "static",
-        root / RECORD_DIR,
-        THEME_ROOT / "templates",
-        THEME_ROOT / "static",
-    ]
-    if out == root or root.is_relative_to(out) or THEME_ROOT.is_relative_to(out):
-        return f"output folder {output} contains the site itself; refusing to replace it"
-    if any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
-        return f"output folder {output} overlaps content/, templates/, static/ or published/; refusing to replace it"
-    return None
-
-
 def collect_static(site_root: Path, problems: Problems) -> dict[PurePosixPath, SiteFile]:
     """Static files by output path; the site's own ``static/`` wins over the default theme's.
 
@@ -399,27 +441,4 @@ def _next_change(site: Site) -> str:
     return f"next scheduled change: {when.isoformat()} ({what}); rebuild then"
 
 
-def resolve_now(value: str | None, environ: dict[str, str] | None = None) -> dt.datetime:
-    """``--now``, else ``SOURCE_DATE_EPOCH``, else the clock. Raises ValueError for bad input."""
-    environ = dict(os.environ) if environ is None else environ
-    epoch = environ.get("SOURCE_DATE_EPOCH")
-    if value:
-        text = value.strip()
-        if "T" in text or ":" in text or " " in text:
-            result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        else:
-            day = dt.date.fromisoformat(text)
-            result = dt.datetime(day.year, day.month, day.day)
-    elif epoch:
-        try:
-            result = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        except (OverflowError, OSError) as exc:
-            raise ValueError(f"{epoch} is out of range") from exc
-    else:
-        result = dt.datetime.now(dt.UTC)
-    if not 1900 <= result.year <= 2200:
-        raise ValueError(f"year {result.year} is out of range (1900-2200)")
-    return result
-
-
-__all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "resolve_now"]
+__all__ = ["BuildOptions", "BuildResult", "Reporter", "UnsafePath", "build", "check", "output_overlap", "resolve_now"]

@@ -15,14 +15,15 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import builder, live
-from .config import load_config
-from .diskcache import CACHE_DIR
+from .clock import resolve_now
 from .errors import BulletinError, Problems, summary_line, terminal_text
 from .fields import HTTP_URL
-from .scaffold import new_briefing
-from .site import load_site
+from .paths import CACHE_DIR, output_overlap
+from .stamp import Stamp
 from .workers import max_jobs
+
+# The engine (Jinja, Markdown, the site model) is imported late, only when there is work to do:
+# a run that finds nothing changed answers from the last build's stamp in a fraction of that time.
 
 COMMANDS = ("build", "serve", "watch", "check", "new")
 
@@ -86,7 +87,9 @@ def _port(text: str) -> int:
     return value
 
 
-class TerminalReporter(builder.Reporter):
+class TerminalReporter:
+    """Prints build events (the engine's Reporter interface) on standard error."""
+
     def __init__(self, quiet: bool, verbose: bool) -> None:
         self.quiet = quiet
         self.verbose = verbose
@@ -132,14 +135,14 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     if not site_root.is_dir():
         parser.error(f"--site {options.site}: no such folder")
     try:
-        now = builder.resolve_now(options.now)
+        now = resolve_now(options.now)
     except ValueError as exc:
         if options.now:
             parser.error(f"--now {options.now!r} is not an ISO 8601 date or date-time ({exc})")
         parser.error(f"SOURCE_DATE_EPOCH must be whole seconds since 1970 ({exc})")
     if options.base_url is not None and not HTTP_URL.fullmatch(options.base_url):
         parser.error(f"--base-url {options.base_url!r} must be an absolute http:// or https:// URL")
-    if options.output and (overlap := builder.output_overlap(Path(options.output), site_root)):
+    if options.output and (overlap := output_overlap(Path(options.output), site_root)):
         parser.error(f"--output: {overlap}")
     if options.no_cache and options.cache_dir:
         parser.error("--cache-dir and --no-cache cannot be used together")
@@ -159,19 +162,48 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
     if options.jobs > max_jobs():
         print(f"--jobs {options.jobs}: using {max_jobs()} worker processes (twice the CPUs)", file=sys.stderr)
         options.jobs = max_jobs()
+    cache_dir = None if options.no_cache else Path(options.cache_dir) if options.cache_dir else site_root / CACHE_DIR
+    reporter = TerminalReporter(options.quiet, options.verbose)
+    output = Path(options.output) if options.output else None
+    if options.command == "build" and cache_dir is not None:
+        started = time.perf_counter()
+        stamp = Stamp(
+            cache_dir,
+            site_root,
+            output=output,
+            base_url=options.base_url,
+            drafts=options.drafts,
+            strict=options.strict,
+            locked=options.locked,
+            record=True,
+        )
+        replay = stamp.fresh(now)
+        if replay is not None:
+            problems = Problems()
+            problems.extend(replay.problems)
+            for line in replay.infos:
+                reporter.info(line)
+            reporter.detail(f"nothing changed since the last build; {replay.output} left as it was")
+            _print_problems(problems, summary=not options.quiet)
+            if not options.quiet:
+                seconds = time.perf_counter() - started
+                print(_wrote(replay.pages, replay.files, replay.output, seconds), file=sys.stderr)
+            return 0
+
+    from . import builder, live  # late: see the note at the top
+
     build_options = builder.BuildOptions(
         site_root=site_root,
         now=now,
-        output=Path(options.output) if options.output else None,
+        output=output,
         base_url=options.base_url,
         drafts=options.drafts,
         strict=options.strict,
         jobs=options.jobs,
         now_from_clock=not options.now and not os.environ.get("SOURCE_DATE_EPOCH"),
         locked=options.locked,
-        cache_dir=None if options.no_cache else Path(options.cache_dir) if options.cache_dir else site_root / CACHE_DIR,
+        cache_dir=cache_dir,
     )
-    reporter = TerminalReporter(options.quiet, options.verbose)
     if options.command == "serve":
         return live.serve(build_options, options.host, options.port, options.poll, reporter)
     if options.command == "watch":
@@ -186,17 +218,17 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
             if options.command == "check":
                 print(f"checked: {result.pages} pages would be written ({result.seconds:.2f} s)", file=sys.stderr)
             else:
-                print(
-                    f"wrote {result.pages} pages ({result.files} files) to {terminal_text(str(result.output))} "
-                    f"in {result.seconds:.2f} s",
-                    file=sys.stderr,
-                )
+                print(_wrote(result.pages, result.files, result.output, result.seconds), file=sys.stderr)
         return 0
     if options.strict and not result.problems.errors and result.problems.warnings:
         print("warnings count as errors (--strict); nothing written", file=sys.stderr)
     elif options.command != "check":
         print("nothing written; the output folder was left as it was", file=sys.stderr)
     return 1
+
+
+def _wrote(pages: int, files: int, output: Path | None, seconds: float) -> str:
+    return f"wrote {pages} pages ({files} files) to {terminal_text(str(output))} in {seconds:.2f} s"
 
 
 def _print_problems(problems: Problems, summary: bool = True) -> None:
@@ -210,6 +242,10 @@ def _print_problems(problems: Problems, summary: bool = True) -> None:
 def _new(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root: Path, now: dt.datetime) -> int:
     if len(options.args) != 2 or options.args[0] != "briefing":
         parser.error('usage: new briefing "TITLE"')
+    from .config import load_config  # late: see the note at the top
+    from .scaffold import new_briefing
+    from .site import load_site
+
     problems = Problems()
     config = load_config(site_root, problems, options.base_url)
     if config is None:

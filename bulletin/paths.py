@@ -6,6 +6,10 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+THEME_ROOT = Path(__file__).resolve().parent.parent  # the default theme's templates/ and static/
+RECORD_DIR = "published"
+CACHE_DIR = ".bulletin-cache"  # in the site, unless --cache-dir or --no-cache
+
 # Editors' temporary, backup and lock files, and OS litter: never content, never published.
 _IGNORED = re.compile(
     r"""^(
@@ -68,3 +72,22 @@ def relative_url(from_url: str, to_url: str) -> str:
         common += 1
     result = "/".join([".."] * (len(base) - common) + target[common:])
     return result or "./"
+
+
+def output_overlap(output: Path, site_root: Path) -> str | None:
+    """Why ``output`` may not be the output folder (a build replaces it whole), or None."""
+    out = output.resolve()
+    root = site_root.resolve()
+    protected = [
+        root / "content",
+        root / "templates",
+        root / "static",
+        root / RECORD_DIR,
+        THEME_ROOT / "templates",
+        THEME_ROOT / "static",
+    ]
+    if out == root or root.is_relative_to(out) or THEME_ROOT.is_relative_to(out):
+        return f"output folder {output} contains the site itself; refusing to replace it"
+    if any(out == p or out.is_relative_to(p) or p.is_relative_to(out) for p in protected):
+        return f"output folder {output} overlaps content/, templates/, static/ or published/; refusing to replace it"
+    return None

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from .errors import Problems
 from .fields import SLUG
+from .paths import RECORD_DIR
 from .sitefiles import READ_NO_LINK
 
-RECORD_DIR = "published"
 MAX_MESSAGE_BYTES = 1 << 20  # our messages are a few KB; anything this large is not one of them
 _MESSAGE_NAME = re.compile(r"(0|[1-9][0-9]{0,5})\.xml")
 

@@ -20,11 +20,10 @@ from markupsafe import Markup
 
 from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
-from .paths import relative_url
+from .paths import THEME_ROOT, relative_url
 from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .sourcefile import decode
 
-THEME_ROOT = Path(__file__).resolve().parent.parent  # the repository: templates/ and static/
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MONTHS = {
     "en": [

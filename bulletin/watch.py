@@ -22,8 +22,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .paths import is_ignored_name
-from .render import THEME_ROOT
+from .paths import THEME_ROOT, is_ignored_name
 
 QUIET_SECONDS = 0.05  # events closer together than this are one change
 MAX_WAIT_SECONDS = 2.0  # a steady trickle of events still gets a rebuild this often

@@ -19,6 +19,9 @@ def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _build(site: SiteDir, *extra: str) -> tuple[int, str]:
+    """A build that goes through the parse cache (without the last build's stamp, a run with no
+    change would not parse at all: tests/test_stamp.py covers that)."""
+    (site.root / ".bulletin-cache/last-build.json").unlink(missing_ok=True)
     site.capsys.readouterr()
     code = main(["build", "--site", str(site.root), "--now", NOW, "--jobs", "1", "-v", *extra])
     return code, site.capsys.readouterr().err
