@@ -50,10 +50,10 @@ def inputs_digest(site_root: Path, theme_root: Path) -> bytes | None:
     digest = hashlib.blake2b(digest_size=32)
     try:
         _add_file(digest, site_root / "site.yaml", "site.yaml")
-        for name in SOURCE_FOLDERS:
-            _add_tree(digest, site_root / name, name, follow=True)
-        for name in ("templates", "static"):
-            _add_tree(digest, theme_root / name, f"theme/{name}", follow=True)
+        for root, names, shown in ((site_root, SOURCE_FOLDERS, ""), (theme_root, ("templates", "static"), "theme/")):
+            for name in names:
+                _add_file(digest, root / name, f"{shown}{name}", follow=False)  # a swapped link to the folder
+                _add_tree(digest, root / name, f"{shown}{name}", inside=(root, root / name))
     except _Unreadable:
         return None
     return digest.digest()
@@ -64,7 +64,7 @@ def output_digest(output: Path) -> bytes | None:
     digest = hashlib.blake2b(digest_size=32)
     try:
         _add_file(digest, output, ".", follow=False)
-        _add_tree(digest, output, ".", follow=False)
+        _add_tree(digest, output, ".", inside=None)
     except _Unreadable:
         return None
     return digest.digest()
@@ -87,9 +87,13 @@ def _status(status: os.stat_result) -> str:
     )
 
 
-def _add_tree(digest: Any, folder: Path, name: str, follow: bool) -> None:
-    """Every entry under ``folder`` in a fixed order; links to folders are followed once when
-    ``follow`` (a loop or a second link to the same folder is recorded, not walked again)."""
+def _add_tree(digest: Any, folder: Path, name: str, inside: tuple[Path, ...] | None) -> None:
+    """Every entry under ``folder`` in a fixed order. With ``inside``, links are followed (as the
+    build follows them) when they lead into one of those folders, once each (a loop or a second
+    link to the same folder is recorded, not walked again); a link leading anywhere else makes
+    the inputs unknowable (the build refuses it, or reads what this walk would not watch)."""
+    bounds = tuple(os.path.realpath(b) for b in inside or ())
+    follow = inside is not None
     seen: set[tuple[int, int]] = set()
     stack = [(str(folder), name)]
     while stack:
@@ -117,11 +121,17 @@ def _add_tree(digest: Any, folder: Path, name: str, follow: bool) -> None:
             except OSError as exc:
                 raise _Unreadable from exc
             digest.update(f"{where}\0{_status(status)}>{link}\n".encode())
+            if link and follow and not _within(os.path.realpath(entry.path), bounds):
+                raise _Unreadable(where)
             if stat.S_ISDIR(status.st_mode):
                 identity = (status.st_dev, status.st_ino)
                 if identity not in seen:
                     seen.add(identity)
                     stack.append((entry.path, where))
+
+
+def _within(path: str, bounds: tuple[str, ...]) -> bool:
+    return any(path == b or path.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
 
 
 @dataclass(frozen=True)
@@ -250,10 +260,14 @@ class Stamp:
 
 
 def _leftovers(output: Path) -> bool:
-    """Folders of a killed build beside the output: the full build cleans them up."""
+    """Folders of a killed build beside the output: the full build cleans them up. (A replaced
+    site being removed in the background, ``.trash-``, is no sign of one.)"""
     prefix = f".{output.name}."
     try:
-        return any(name.startswith(prefix) and name != f"{prefix}lock" for name in os.listdir(output.parent))
+        return any(
+            name.startswith(prefix) and name != f"{prefix}lock" and not name.startswith(f"{prefix}trash-")
+            for name in os.listdir(output.parent)
+        )
     except OSError:
         return True
 

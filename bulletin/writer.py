@@ -104,7 +104,8 @@ class Release:
                     os.rename(self.folder, self.output)
                     self.folder = old
                 _fsync_dir(self.parent)
-                _remove_tree(self.folder)  # now the previous site
+                self.close()
+                retire(self.folder, self.output)  # now the previous site
             else:
                 os.rename(self.folder, self.output)
                 _fsync_dir(self.parent)
@@ -220,9 +221,63 @@ def remove_leftovers(output: Path) -> None:
                 os.rename(entry, output)  # a fallback swap was cut between its two renames
             else:
                 _remove_tree(entry)
-        for entry in sorted(parent.glob(f"{pattern}.tmp-*")):
-            if _abandoned(entry):
+        for entry in sorted([*parent.glob(f"{pattern}.tmp-*"), *parent.glob(f"{pattern}.trash-*")]):
+            if _abandoned(entry):  # a trash folder is held by the process removing it, while it runs
                 _remove_tree(entry)
+
+
+def retire(folder: Path, output: Path) -> None:
+    """Remove a replaced site without keeping the build waiting for it.
+
+    Removing tens of thousands of folders can take longer than the whole build on some file systems
+    (on an ext4 mounted with ``discard``, about a millisecond a folder). The folder is renamed out of
+    the way and removed by a detached, low-priority process that holds its lock; if that process
+    dies, the next build removes what is left. Where that cannot be done, it is removed here.
+    """
+    trash = folder.parent / f".{output.name}.trash-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        os.rename(folder, trash)
+        held = _hold_folder(trash)
+    except OSError:
+        _remove_tree(folder)
+        return
+    if held is None or not hasattr(os, "posix_spawn"):  # no locks or no spawn (Windows): remove it here
+        _remove_tree(trash)
+        if held is not None:
+            os.close(held)
+        return
+    _reap()
+    try:
+        os.set_inheritable(held, True)  # the remover keeps the lock for as long as it runs
+        command = [sys.executable, "-c", _REMOVER, str(Path(__file__).resolve().parent.parent), str(trash)]
+        # Its own session: a Ctrl-C in the terminal after the build does not stop it.
+        quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never holds a pipe
+        _REMOVERS.append(os.posix_spawn(sys.executable, command, os.environ, file_actions=quiet, setsid=True))
+    except OSError:
+        _remove_tree(trash)
+    finally:
+        os.close(held)
+
+
+_REMOVERS: list[int] = []  # process ids, reaped as later builds of a live session retire more
+
+
+def _reap() -> None:
+    for pid in list(_REMOVERS):
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        _REMOVERS.remove(pid)
+
+
+_REMOVER = """
+import os, sys
+from pathlib import Path
+os.nice(19)
+sys.path.insert(0, sys.argv[1])
+from bulletin.writer import _remove_tree
+_remove_tree(Path(sys.argv[2]))
+"""
 
 
 def _remove_tree(folder: Path) -> None:

@@ -127,6 +127,10 @@ def test_a_failed_build_and_the_replaced_site_leave_nothing_behind(workdir: Path
         with release(output) as rel:  # the next good build replaces the read-only site
             rel.write(PurePosixPath("index.html"), b"new")
             rel.commit()
+        import time
+        deadline = time.monotonic() + 60  # the replaced site is removed in the background
+        while any(".trash-" in name for name in os.listdir(output.parent)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         print(sorted(os.listdir(output.parent)), (output / "index.html").read_bytes())
         """,
         cwd=workdir,
@@ -163,3 +167,26 @@ def test_remove_tree_changes_nothing_outside_the_tree(workdir: Path) -> None:
     assert not tree.exists()
     assert (outside / "keep.txt").read_text() == "keep"
     assert stat.S_IMODE(outside.stat().st_mode) == 0o555  # never made writable through a link
+
+
+def test_a_trash_folder_whose_remover_died_is_removed_by_the_next_build(workdir: Path) -> None:
+    output = workdir / "out" / "public"
+    trash = output.parent / ".public.trash-999999-deadbeef"
+    (trash / "a").mkdir(parents=True)
+    (trash / "a" / "index.html").write_text("replaced site")
+    _own(workdir / "out")
+    listing = _python(
+        f"""
+        import os
+        from pathlib import Path, PurePosixPath
+        from bulletin.writer import release
+
+        output = Path({str(output)!r})
+        with release(output) as rel:
+            rel.write(PurePosixPath("index.html"), b"new")
+            rel.commit()
+        print(sorted(os.listdir(output.parent)))
+        """,
+        cwd=workdir,
+    )
+    assert listing.splitlines() == ["['.public.lock', 'public']"]

@@ -13,7 +13,8 @@ import pytest
 from conftest import NOW, SiteDir, tree_digest
 
 from bulletin import builder
-from bulletin.stamp import STAMP_FILE, next_moment
+from bulletin.paths import THEME_ROOT
+from bulletin.stamp import STAMP_FILE, inputs_digest, next_moment
 
 STAMP = Path(".bulletin-cache") / STAMP_FILE
 SKIPPED = "nothing changed since the last build"
@@ -208,3 +209,15 @@ def test_next_moment_finds_the_earliest_time_after_now_anywhere() -> None:
     nested = {"a": [(now - dt.timedelta(days=1), {"b": soon + dt.timedelta(days=2)})], "c": (soon,)}
     assert next_moment([nested, "text", 3, None], now) == soon
     assert next_moment([now, dt.datetime(2027, 1, 1)], now) is None  # naive values are not the site's times
+
+
+def test_links_are_followed_inside_the_site_only(site: SiteDir, tmp_path: Path) -> None:
+    (site.root / "assets").mkdir()
+    (site.root / "assets/logo.txt").write_text("logo")
+    site.write("static/.keep", "")
+    os.symlink("../assets", site.root / "static/brand")
+    first = inputs_digest(site.root, THEME_ROOT)
+    (site.root / "assets/logo.txt").write_text("LOGO")  # changed behind the link: seen
+    assert first is not None and inputs_digest(site.root, THEME_ROOT) not in (None, first)
+    os.symlink("/", site.root / "static/everything")  # never walked (the build refuses it)
+    assert inputs_digest(site.root, THEME_ROOT) is None
