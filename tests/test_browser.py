@@ -19,6 +19,7 @@ KEY_PAGES = [
     "threat-level/index.html",
     "deployments/index.html",
     "archive/index.html",
+    "archive/2016/08/index.html",
     "search/index.html",
     "people/index.html",
     "people/sadiq-khan/index.html",

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..site import Site
-from ..views import Link, Taxonomy, ViewBuilder
-from .sections import archive, deployment_chart
+from ..views import BriefingView, Link, Taxonomy, ViewBuilder
+from .sections import ARCHIVE_ROWS, DEPLOYMENT_ROWS, archive, deployment_chart, with_officer_totals
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
         )
     yield PageSpec("/threat-level/", "threat-level.html", {}, "the threat-level page")
     published = views.on_pages()
-    yield PageSpec("/deployments/", "deployments.html", {"chart": deployment_chart(published)}, "the deployments page")
-    yield PageSpec("/archive/", "archive.html", {"years": archive(published)}, "the archive")
+    yield from _deployment_pages(views, published)
+    yield from _archive_pages(views, published)
     yield PageSpec("/search/", "search.html", {}, "the search page")
     for page in site.pages:
         view = views.page(page)
@@ -102,6 +102,36 @@ def _taxonomy_pages(views: ViewBuilder, group: Taxonomy, kind: str, label: str, 
     yield from _paginated(
         views, list(group.briefings), per_page, group.url, "taxonomy.html", extra, f"{label} '{group.slug}'"
     )
+
+
+def _deployment_pages(views: ViewBuilder, published: list[BriefingView]) -> Iterator[PageSpec]:
+    """The chart and the newest rows of the table at /deployments/, older rows on its later pages."""
+    with_totals = with_officer_totals(published)
+    chart = views.stable(("deployments",), deployment_chart(with_totals))
+    yield from _paginated(
+        views,
+        with_totals[::-1],
+        DEPLOYMENT_ROWS,
+        "/deployments/",
+        "deployments.html",
+        {"chart": chart},
+        "the deployments page",
+    )
+
+
+def _archive_pages(views: ViewBuilder, published: list[BriefingView]) -> Iterator[PageSpec]:
+    """/archive/ names every month with its count; each month's briefings are on the month's pages."""
+    years = views.stable(("archive",), archive(published))
+    yield PageSpec("/archive/", "archive.html", {"years": years, "month": None}, "the archive")
+    months = [month for year in years for month in year.months]
+    for index, month in enumerate(months):
+        extra = {
+            "month": month,
+            "newer": months[index - 1] if index > 0 else None,
+            "older": months[index + 1] if index + 1 < len(months) else None,
+        }
+        what = f"the archive of {month.first_day.at:%Y-%m}"
+        yield from _paginated(views, list(month.briefings), ARCHIVE_ROWS, month.url, "archive.html", extra, what)
 
 
 def navigation(site: Site) -> list[Link]:
