@@ -151,7 +151,8 @@ def test_sitemap_validates_and_lists_published_pages_only(site: SiteDir) -> None
     assert "404" not in sitemap
     robots = (site.public / "robots.txt").read_text()
     assert "Sitemap: https://test.example.org/sitemap.xml" in robots
-    for name in ("feed.xml", "feed.json", "sitemap.xml", "search.json", "alerts.xml"):
+    search = [p.relative_to(site.public) for p in (site.public / "search").rglob("*.json")]
+    for name in ("feed.xml", "feed.json", "sitemap.xml", "alerts.xml", *search):
         content = (site.public / name).read_text()
         assert "Secret" not in content and "secret" not in content and "Later" not in content, name
     assert not (site.public / "briefings/later").exists() and not (site.public / "briefings/secret").exists()

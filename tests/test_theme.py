@@ -152,12 +152,18 @@ def test_chart_has_one_point_per_briefing_with_officer_numbers(public: Path) -> 
 
 
 def test_search_index_lists_every_listed_briefing(public: Path) -> None:
-    entries = json.loads((public / "search.json").read_text(encoding="utf-8"))
+    manifest = json.loads((public / "search/index.json").read_text(encoding="utf-8"))
+    chunks = range(-(-manifest["n"] // manifest["k"]))
+    docs = [d for n in chunks for d in json.loads((public / f"search/docs/{n}.json").read_text(encoding="utf-8"))]
+    assert len(docs) == manifest["n"]
+    entries = [d for d in docs if d]  # 0: an expired briefing, which keeps its number
     listing = (public / "briefings/index.html").read_text(encoding="utf-8")
-    for entry in entries:
-        assert (public / entry["u"]).is_file(), entry["u"]
-        assert set(entry) == {"t", "u", "d", "s", "g", "r", "p"}
-    titles = {e["t"] for e in entries}
+    for title, path, date, _summary in entries:
+        assert (public / path / "index.html").is_file(), path
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", date) and title
+    for name in manifest["w"].values():
+        assert (public / "search/words" / f"{name}.json").is_file()
+    titles = {e[0] for e in entries}
     for title in re.findall(r'<h2><a href="[^"]+">([^<]+)</a></h2>', listing):
         assert title.replace("&#39;", "'") in titles or title in titles
 

@@ -41,7 +41,7 @@ def data_files(
     )
     lastmod = {PurePosixPath(b.url.lstrip("/")) / "index.html": b.modified.at.isoformat() for b in views.on_pages()}
     files = {
-        PurePosixPath("search.json"): search_index(listed, [views.page(p) for p in site.pages]),
+        **search_index(views.on_pages(), listed, [views.page(p) for p in site.pages], memo),
         PurePosixPath("feed.xml"): atom_feed(site, latest),
         PurePosixPath("feed.json"): json_feed(site, latest),
         **sitemap_files(site, html_pages, lastmod),
