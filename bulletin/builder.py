@@ -227,6 +227,8 @@ def _save_stamp(stamp: Stamp | None, site: Site, machine: DataOutput, result: Bu
         return
     upcoming = [next_moment([site.briefings, site.timeline, site.pages, site.people], site.now)]
     upcoming += [u.when for u in (machine.next_index_change, machine.next_expiry) if u is not None]
+    if not site.listed:  # an empty feed is dated at the build's time: any later run differs
+        upcoming.append(site.now + dt.timedelta(microseconds=1))
     until = min((when for when in upcoming if when is not None), default=None)
     replay = Replay(result.output, result.pages, result.files, tuple(result.problems.sorted()), tuple(reporter.infos))
     stamp.save(site.now, until, site.config.timezone, replay)

@@ -396,12 +396,6 @@ def test_the_clock_moves_past_an_embargo_an_update_and_an_expiry(tmp_path: Path)
     assert tree(site.out) == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: with no briefing listed, feed.xml's <updated> is --now (outputs/feeds.py, "
-    "default=site.now), but the last build's stamp (stamp.py) sees no moment before which the output "
-    "changes, so a run at a later --now keeps the old <updated> while a clean build writes the new one",
-)
 def test_the_clock_moves_on_a_site_whose_briefings_have_all_expired(tmp_path: Path) -> None:
     """A site whose every briefing has expired, built again at a later --now with nothing else
     changed, gives the bytes of a clean build at that time (feed.xml included)."""
@@ -418,13 +412,6 @@ def test_the_clock_moves_on_a_site_whose_briefings_have_all_expired(tmp_path: Pa
     site.assert_like_clean(now=later)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a CAP message in published/ sent after --now that the sources no longer give "
-    "(its update deleted) is left out of the moments that end the last build's stamp (alerts_index.py "
-    "skips messages with sent > now; stamp.py's next_moment sees only the sources), so a run at a later "
-    "--now past its sent time keeps the stamped output without cap/1.xml and its alerts.xml entry",
-)
 def test_the_clock_reaches_a_recorded_message_the_sources_no_longer_give(tmp_path: Path) -> None:
     """A recorded CAP message whose update was deleted from the sources still goes out when a later
     --now passes its time, as in a clean build."""
@@ -444,12 +431,6 @@ def test_the_clock_reaches_a_recorded_message_the_sources_no_longer_give(tmp_pat
     site.assert_like_clean(now="2016-08-05T00:00:00Z")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the last build's stamp is keyed on signing.fingerprint(), which names Markdown, "
-    "nh3 and PyYAML but not Jinja2 (nor MarkupSafe), so after an upgrade of Jinja2 that changes the pages "
-    "a run with nothing else changed says 'nothing changed' and keeps the pages the old Jinja2 rendered",
-)
 def test_another_jinja2_version(tmp_path: Path) -> None:
     """Pages are rendered again by another Jinja2 version (here a copy of the installed one that
     calls itself 3.1.99 and marks every page), as a clean build with it renders them."""
