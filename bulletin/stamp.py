@@ -10,9 +10,10 @@ expires, an update or cancel is due or an alert leaves the alerts window). The n
 the same options walks the same folders: when everything matches and the clock is inside the
 span, nothing is parsed, rendered or written, and the stamped warnings are reported again.
 
-Change times cannot be set by a user, so an edit that restores size and modification time
-(``cp -p``, ``touch -d``) is still seen; so is a chmod, or a file in the output edited or
-removed by hand. The stamp is signed like the parse cache, so a stamp copied from elsewhere is
+Change times cannot be set by a user, so an edit to a source that restores size and modification
+time (``cp -p``, ``touch -d``) is still seen, and so is a chmod. In the output, where the change
+time moves whenever the replaced site is removed, a file edited, chmod-ed or removed by hand is
+seen by its size, modification time, mode or inode. The stamp is signed like the parse cache, so a stamp copied from elsewhere is
 never believed. Anything unexpected (unreadable folders, a damaged or foreign stamp, leftovers
 of a killed build) means "not fresh": the full build runs and says what is wrong.
 """
@@ -63,14 +64,14 @@ def output_digest(output: Path) -> bytes | None:
     """The status of every file and folder in the output (never following links), or None."""
     digest = hashlib.blake2b(digest_size=32)
     try:
-        _add_file(digest, output, ".", follow=False)
+        _add_file(digest, output, ".", follow=False, changed=False)
         _add_tree(digest, output, ".", inside=None)
     except _Unreadable:
         return None
     return digest.digest()
 
 
-def _add_file(digest: Any, path: Path, name: str, follow: bool = True) -> None:
+def _add_file(digest: Any, path: Path, name: str, follow: bool = True, changed: bool = True) -> None:
     try:
         status = os.stat(path, follow_symlinks=follow)
     except FileNotFoundError:
@@ -78,13 +79,12 @@ def _add_file(digest: Any, path: Path, name: str, follow: bool = True) -> None:
         return
     except OSError as exc:
         raise _Unreadable from exc
-    digest.update(f"{name}\0{_status(status)}\n".encode())
+    digest.update(f"{name}\0{_status(status, changed)}\n".encode())
 
 
-def _status(status: os.stat_result) -> str:
-    return (
-        f"{status.st_mode:o}:{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}"
-    )
+def _status(status: os.stat_result, changed: bool = True) -> str:
+    kept = f"{status.st_mode:o}:{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
+    return f"{kept}:{status.st_ctime_ns}" if changed else kept
 
 
 def _add_tree(digest: Any, folder: Path, name: str, inside: tuple[Path, ...] | None) -> None:
@@ -120,7 +120,9 @@ def _add_tree(digest: Any, folder: Path, name: str, inside: tuple[Path, ...] | N
                     status = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 raise _Unreadable from exc
-            digest.update(f"{where}\0{_status(status)}>{link}\n".encode())
+            # Not the output's change times: removing the replaced site unlinks the other name of each
+            # file a build kept, which changes its change time but not a byte of it.
+            digest.update(f"{where}\0{_status(status, changed=follow)}>{link}\n".encode())
             if link and follow and not _within(os.path.realpath(entry.path), bounds):
                 raise _Unreadable(where)
             if stat.S_ISDIR(status.st_mode):

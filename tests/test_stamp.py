@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,14 @@ def test_links_are_followed_inside_the_site_only(site: SiteDir, tmp_path: Path) 
     assert first is not None and inputs_digest(site.root, THEME_ROOT) not in (None, first)
     os.symlink("/", site.root / "static/everything")  # never walked (the build refuses it)
     assert inputs_digest(site.root, THEME_ROOT) is None
+
+
+def test_after_an_edit_the_next_run_is_stamped_fresh_once_the_replaced_site_is_gone(built: SiteDir) -> None:
+    path = built.root / "content/briefings/2018-01-10-routine.md"
+    path.write_text(path.read_text().replace("Routine", "Rootine"))
+    assert SKIPPED not in _build(built)
+    deadline = time.monotonic() + 60
+    while list(built.root.glob(".public.trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not list(built.root.glob(".public.trash-*"))
+    assert SKIPPED in _build(built)  # the remover unlinked the kept files' other names: no byte changed
