@@ -13,9 +13,10 @@ span, nothing is parsed, rendered or written, and the stamped warnings are repor
 Change times cannot be set by a user, so an edit to a source that restores size and modification
 time (``cp -p``, ``touch -d``) is still seen, and so is a chmod. In the output, where the change
 time moves whenever the replaced site is removed, a file edited, chmod-ed or removed by hand is
-seen by its size, modification time, mode or inode. The stamp is signed like the parse cache, so a stamp copied from elsewhere is
-never believed. Anything unexpected (unreadable folders, a damaged or foreign stamp, leftovers
-of a killed build) means "not fresh": the full build runs and says what is wrong.
+seen by its size, modification time, mode or inode. The stamp is signed like the parse cache, so
+a stamp copied from elsewhere is never believed. Anything unexpected (unreadable folders, a
+damaged or foreign stamp, leftovers of a killed build) means "not fresh": the full build runs
+and says what is wrong.
 """
 
 from __future__ import annotations
