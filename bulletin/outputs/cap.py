@@ -240,6 +240,8 @@ class CapOutput:
     published: dict[str, list[Published]]  # every published message, by slug, in chain order
     new: dict[tuple[str, int], NewMessage] = field(default_factory=dict)  # due messages the record lacks
     broken: set[str] = field(default_factory=set)  # chains whose record does not match (reported)
+    # Recorded messages the sources no longer give, whose time has not come: published when it does.
+    later: list[tuple[dt.datetime, str]] = field(default_factory=list)
 
 
 def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | None = None) -> CapOutput:
@@ -370,6 +372,7 @@ def _keep_recorded(site: Site, record: Record, problems: Problems, output: CapOu
                                f"'{slug}'; restore it from version control")  # fmt: skip
                 continue
             if message.sent > site.now and not site.include_drafts:
+                output.later.append((message.sent, f"{path} is published"))
                 continue
             source = briefings.get(slug)
             problems.warning(

@@ -37,7 +37,11 @@ def data_files(
     latest = listed[: site.config.feed_size]
     cap = cap_outputs(site, record, problems, memo)
     index, next_change, next_expiry = alerts_index(
-        site.config, cap.published, site.now, (b.slug for b in site.on_pages), scheduled_messages(site)
+        site.config,
+        cap.published,
+        site.now,
+        (b.slug for b in site.on_pages),
+        [*scheduled_messages(site), *(Upcoming(when, what) for when, what in cap.later)],
     )
     lastmod = {PurePosixPath(b.url.lstrip("/")) / "index.html": b.modified.at.isoformat() for b in views.on_pages()}
     files = {
