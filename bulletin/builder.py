@@ -21,6 +21,7 @@ from .outputs.cap import NewMessage
 from .outputs.data import DataOutput, data_files
 from .outputs.html import PageSpec, navigation, plan_pages
 from .outputs.structured import news_article
+from .pagecache import Kept, PageStore, common_key, page_key
 from .pagejobs import render_all
 from .paths import THEME_ROOT, UnsafePath, output_file, output_overlap
 from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
@@ -115,8 +116,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             return result
         rendering = time.perf_counter()
         views = ViewBuilder(site, options.cache.memo if options.cache else None)
-        pages = render_pages(site, views, renderer, reporter, problems, options.cache, options.jobs)
+        store = _page_store(options, output) if write else None
+        pages = render_pages(site, views, renderer, reporter, problems, options.cache, options.jobs, store)
         html_count = len(pages)
+        kept = sum(isinstance(page, Kept) for page in pages.values())
+        reporter.detail(
+            f"{html_count - kept} pages rendered, {kept} kept from the last build "
+            f"({time.perf_counter() - rendering:.2f} s)"
+        )
         record = read_record(site.root, problems)
         memo = options.cache.memo if options.cache else None
         machine = data_files(site, views, list(pages), problems, record, memo)
@@ -129,7 +136,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                     f"CAP message {number} of '{slug}' is due but {record_path(slug, number)} does not hold it "
                     "(--locked); build without --locked and commit published/",
                 )
-        reporter.detail(f"rendered {len(pages)} pages in {time.perf_counter() - rendering:.2f} s")
+        reporter.detail(
+            f"{len(machine.files)} feeds, alerts and indexes made; {time.perf_counter() - rendering:.2f} s in all"
+        )
         static = collect_static(site.root, problems)
         check_collisions(pages, static, problems)
         if problems.has_errors(options.strict):
@@ -140,7 +149,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             result.rendered, result.static = pages, static
             return result
         writing = time.perf_counter()
-        expected = {path: bytes_are(data) for path, data in pages.items()}
+        expected = {path: data.same if isinstance(data, Kept) else bytes_are(data) for path, data in pages.items()}
         expected.update({path: source.same_bytes for path, source in static.items()})
         prepare_output(output)  # a run with nothing to write still removes what killed builds left
         if not problems.errors and unchanged_output(output, expected):
@@ -150,10 +159,15 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             _record(options, site, machine.new_messages, reporter)
             _report_next(site, machine, reporter)
             _save_stamp(stamp, site, machine, result, reporter)
+            if store is not None:
+                store.save()
             return result
         with release(output) as rel:
             for path, data in sorted(pages.items()):
-                rel.write(path, data)
+                if isinstance(data, Kept):
+                    rel.keep(path, data.same)
+                else:
+                    rel.write(path, data)
             for path, source in sorted(static.items()):
                 try:
                     rel.copy(path, source)
@@ -173,6 +187,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         result.output = output
         _report_next(site, machine, reporter)
         _save_stamp(stamp, site, machine, result, reporter)
+        if store is not None:
+            store.save()
     except BulletinError as exc:
         problems.extend([exc.problem])
     except OSError as exc:  # a full disk, a read-only or vanished folder: not a bug, and nothing was swapped in
@@ -328,13 +344,18 @@ def render_pages(
     problems: Problems,
     cache: BuildCache | None = None,
     jobs: int = 1,
-) -> dict[PurePosixPath, bytes]:
+    store: PageStore | None = None,
+) -> dict[PurePosixPath, bytes | Kept]:
+    """Every page, rendered, or kept from the last build when ``store`` says nothing it is made of changed."""
     specs: list[PageSpec] = list(plan_pages(site, views))
     if cache:
         cache.pages.begin((renderer.digest, renderer.plain_globals()))
-    done: dict[int, tuple[PurePosixPath, bytes]] = {}
+    common = common_key(renderer.digest, renderer.plain_globals(), store.keys) if store else b""
+    keys: dict[int, str | None] = {}
+    done: dict[int, tuple[PurePosixPath, bytes | Kept]] = {}
     todo: list[tuple[int, PurePosixPath, PageSpec, dict[str, Any]]] = []
     sources: dict[str, str] = {}
+    warned: set[str] = set()
     for index, spec in enumerate(specs):
         path = output_file(spec.url)
         key = str(path).casefold()
@@ -344,6 +365,14 @@ def render_pages(
         sources[key] = spec.source
         context = {**spec.context, "page_url": spec.url}
         cached = cache.pages.get(spec.url, spec.template, context) if cache else None
+        if store is not None:
+            keys[index] = page_key(store.keys, common, spec.template, context)
+            kept = store.kept(spec.url, path, keys[index])
+            if kept is not None:
+                store.note(spec.url, path, keys[index], kept.marked)
+                _check_marked(path, kept.marked, spec.template, warned, problems)
+                done[index] = (path, kept)
+                continue
         if cached is not None:
             done[index] = (path, cached)
         else:
@@ -356,7 +385,6 @@ def render_pages(
         jobs if cache is None else 1,
         lambda count: reporter.progress(len(done) + count, len(specs)),
     )
-    warned: set[str] = set()
     failed: set[tuple[str, int]] = set()
     for (index, path, spec, context), outcome in zip(todo, outcomes, strict=True):
         if isinstance(outcome, Problem):
@@ -367,16 +395,29 @@ def render_pages(
             continue
         if cache:
             cache.pages.put(spec.url, spec.template, context, outcome)
-        if path.suffix == ".html" and b"data-threat-level=" not in outcome and spec.template not in warned:
-            warned.add(spec.template)
-            problems.warning(
-                f"templates/{spec.template}",
-                1,
-                f"{path} has no element with data-threat-level (see partials/banner.html)",
-            )
+        marked = b"data-threat-level=" in outcome
+        if store is not None:
+            store.note(spec.url, path, keys[index], marked)
+        _check_marked(path, marked, spec.template, warned, problems)
         done[index] = (path, outcome)
     reporter.progress(len(specs), len(specs))
     return dict(done[index] for index in sorted(done))
+
+
+def _check_marked(path: PurePosixPath, marked: bool, template: str, warned: set[str], problems: Problems) -> None:
+    """Every page must show the threat level (SPEC §6): warn once per template whose pages do not."""
+    if path.suffix == ".html" and not marked and template not in warned:
+        warned.add(template)
+        problems.warning(
+            f"templates/{template}", 1, f"{path} has no element with data-threat-level (see partials/banner.html)"
+        )
+
+
+def _page_store(options: BuildOptions, output: Path) -> PageStore | None:
+    """The last build's pages, for a build that keeps a cache (live sessions keep theirs in memory)."""
+    if options.cache_dir is None or options.cache is not None:
+        return None
+    return PageStore(options.cache_dir, output)
 
 
 def _where(source: str) -> str:

@@ -61,6 +61,15 @@ class Release:
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
             handle.write(data)
 
+    def keep(self, relative: PurePosixPath, same: Same) -> None:
+        """Link in the previous site's file, which ``same`` says is the one to publish (a page not
+        rendered again); if it changed since, the build fails rather than publish without it."""
+        target = safe_join(self.folder, relative)
+        self._folder_for(target)
+        self.files += 1
+        if not self._keep(relative, target, same):
+            raise BulletinError(str(self.output / relative), 1, "changed in the output during the build; build again")
+
     def copy(self, relative: PurePosixPath, source: SiteFile) -> None:
         target = safe_join(self.folder, relative)
         self._folder_for(target)
@@ -136,7 +145,7 @@ def _same_file(output: Path, relative: PurePosixPath, same: Same) -> os.stat_res
     with os.fdopen(fd, "rb") as old:
         try:
             status = os.fstat(fd)
-            return status if _as_written(status) and same(old) else None
+            return status if as_written(status) and same(old) else None
         except (OSError, UnreadableFile):
             return None
 
@@ -145,7 +154,7 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import, before any thread could create a file meanwhile
 
 
-def _as_written(status: os.stat_result) -> bool:
+def as_written(status: os.stat_result) -> bool:
     """A file as a build would have left it: regular, ours, one link, the mode new files get.
     A file someone chmod-ed, or hard-linked into a snapshot, is written afresh instead."""
     owner = status.st_uid == os.geteuid() if hasattr(os, "geteuid") else True

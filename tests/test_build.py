@@ -335,7 +335,8 @@ def test_template_without_the_threat_banner_gets_a_warning(site: SiteDir) -> Non
 def test_verbose_reports_each_phase(site: SiteDir) -> None:
     result = site.run("build", "--verbose")
     assert re.search(r"^loaded 3 briefings \(3 with pages, 3 listed\), 2 people, 1 pages in", result.err, re.M)
-    assert re.search(r"^rendered \d+ pages in", result.err, re.M)
+    assert re.search(r"^\d+ pages rendered, \d+ kept from the last build \(", result.err, re.M)
+    assert re.search(r"^\d+ feeds, alerts and indexes made", result.err, re.M)
     quiet = site.run("build", "--quiet")
     assert quiet.code == 0 and quiet.err == ""
 
