@@ -187,7 +187,11 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
             _print_problems(problems, summary=not options.quiet)
             if not options.quiet:
                 seconds = time.perf_counter() - started
-                print(_wrote(replay.pages, replay.files, replay.output, seconds), file=sys.stderr)
+                print(
+                    f"up to date: {replay.pages} pages ({replay.files} files) in "
+                    f"{terminal_text(str(replay.output))}, nothing written ({seconds:.2f} s)",
+                    file=sys.stderr,
+                )
             return 0
 
     from . import builder, live  # late: see the note at the top
@@ -218,17 +222,17 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
             if options.command == "check":
                 print(f"checked: {result.pages} pages would be written ({result.seconds:.2f} s)", file=sys.stderr)
             else:
-                print(_wrote(result.pages, result.files, result.output, result.seconds), file=sys.stderr)
+                print(
+                    f"wrote {result.pages} pages ({result.files} files) to {terminal_text(str(result.output))} "
+                    f"in {result.seconds:.2f} s",
+                    file=sys.stderr,
+                )
         return 0
     if options.strict and not result.problems.errors and result.problems.warnings:
         print("warnings count as errors (--strict); nothing written", file=sys.stderr)
     elif options.command != "check":
         print("nothing written; the output folder was left as it was", file=sys.stderr)
     return 1
-
-
-def _wrote(pages: int, files: int, output: Path | None, seconds: float) -> str:
-    return f"wrote {pages} pages ({files} files) to {terminal_text(str(output))} in {seconds:.2f} s"
 
 
 def _print_problems(problems: Problems, summary: bool = True) -> None:
