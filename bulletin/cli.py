@@ -38,11 +38,11 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="build.py",
         description="Bulletin: build a static site of public-safety briefings.",
-        epilog='Commands: build (default), check, new briefing "TITLE", serve, watch. '
+        epilog='Commands: build (default), check, new briefing "TITLE", new site DIR, serve, watch. '
         "Exit status: 0 ok, 1 content errors, 2 usage errors.",
     )
     parser.add_argument("command", nargs="?", default="build", choices=COMMANDS, help="what to do (default: build)")
-    parser.add_argument("args", nargs="*", help='for new: briefing "TITLE"')
+    parser.add_argument("args", nargs="*", help='for new: briefing "TITLE", or site DIR')
     parser.add_argument("--site", metavar="DIR", default=".", help="the site's root, holding site.yaml (default: .)")
     parser.add_argument("--output", metavar="DIR", help="output folder (default: site.yaml output_dir, else public)")
     parser.add_argument("--base-url", metavar="URL", help="override site.yaml base_url")
@@ -244,11 +244,19 @@ def _print_problems(problems: Problems, summary: bool = True) -> None:
 
 
 def _new(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root: Path, now: dt.datetime) -> int:
-    if len(options.args) != 2 or options.args[0] != "briefing":
-        parser.error('usage: new briefing "TITLE"')
+    if len(options.args) != 2 or options.args[0] not in ("briefing", "site"):
+        parser.error('usage: new briefing "TITLE", or new site DIR')
     from .config import load_config  # late: see the note at the top
-    from .scaffold import new_briefing
+    from .scaffold import new_briefing, new_site
     from .site import load_site
+
+    if options.args[0] == "site":
+        folder = Path(options.args[1])
+        new_site(folder, now)
+        shown = terminal_text(str(folder))
+        print(f"created a new site in {shown}; build it with: bulletin build --site {shown}", file=sys.stderr)
+        print(f"preview it with: bulletin serve --site {shown}", file=sys.stderr)
+        return 0
 
     problems = Problems()
     config = load_config(site_root, problems, options.base_url)

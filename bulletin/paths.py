@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+from importlib import resources
 from pathlib import Path, PurePosixPath
 
-THEME_ROOT = Path(__file__).resolve().parent.parent  # the default theme's templates/ and static/
+
+def _theme_root() -> Path:
+    """Where the default theme's templates/ and static/ are: inside the installed package (the wheel
+    copies them there, see setup.py), else in the checkout this package runs from."""
+    packaged = Path(str(resources.files("bulletin").joinpath("theme")))
+    if (packaged / "templates").is_dir():
+        return packaged.resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+THEME_ROOT = _theme_root()
 RECORD_DIR = "published"
 CACHE_DIR = ".bulletin-cache"  # in the site, unless --cache-dir or --no-cache
 

@@ -1,11 +1,15 @@
-"""``new briefing "TITLE"``: a draft with every field stubbed and explained."""
+"""``new briefing "TITLE"``: a draft with every field stubbed and explained; ``new site DIR``: a site to start from."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import string
 import unicodedata
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
 from .errors import BulletinError, UsageError
@@ -128,3 +132,48 @@ def _check_title(title: str) -> None:
 def _noncharacter(char: str) -> bool:
     code = ord(char)
     return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+SKELETON = "skeleton"  # bulletin/skeleton/: the files of a new site, with $placeholders
+_RENAMED = {"dot-gitignore": ".gitignore"}  # a dot file would be left out of the package
+
+
+def new_site(folder: Path, now: dt.datetime, title: str = "Public-safety briefings") -> list[Path]:
+    """Write a minimal valid site into ``folder``, which must be empty or absent; returns the files.
+
+    It builds and serves as it is: site.yaml with the UK threat levels, one briefing that publishes
+    a CAP alert for a named area, the person it quotes, an about page, and a .gitignore for the
+    output and the cache. Its briefing is dated ``now``, so it is the latest news of the new site.
+    """
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise BulletinError(str(folder), 1, "exists and is not a folder; new site needs an empty or absent folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise BulletinError(str(folder), 1, "is not empty; new site needs an empty or absent folder")
+    zone = ZoneInfo("Europe/London")  # the skeleton's site.yaml time zone
+    local = (now if now.tzinfo else now.replace(tzinfo=zone)).astimezone(zone).replace(second=0, microsecond=0)
+    values = {"title": json.dumps(title, ensure_ascii=False), "date": local.replace(tzinfo=None).isoformat()}
+    written: list[Path] = []
+    skeleton = resources.files("bulletin").joinpath(SKELETON)
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, text in sorted(_files(skeleton, "")):
+        name = _RENAMED.get(relative, relative)
+        if name.startswith("content/briefings/"):
+            name = f"content/briefings/{local:%Y-%m-%d}-{name.rsplit('/', 1)[1]}"
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(string.Template(text).substitute(values))
+        written.append(path)
+    return written
+
+
+def _files(folder: Traversable, prefix: str) -> list[tuple[str, str]]:
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.startswith(("__", ".")):
+            continue
+        if entry.is_dir():
+            found.extend(_files(entry, f"{prefix}{entry.name}/"))
+        else:
+            found.append((f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")))
+    return found
