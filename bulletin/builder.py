@@ -68,6 +68,8 @@ class BuildResult:
     ok: bool = False
     pages: int = 0
     files: int = 0
+    changed: int = 0  # files written afresh (the rest were linked in unchanged)
+    removed: int = 0  # files of the previous site that this one does not have
     seconds: float = 0.0
     output: Path | None = None
     site: Site | None = field(default=None, repr=False)
@@ -176,6 +178,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
             if problems.errors:
                 return result
             rel.commit()
+            result.changed, result.removed = rel.files - rel.kept, rel.removed
             reporter.detail(
                 f"wrote and swapped in {output} in {time.perf_counter() - writing:.2f} s "
                 f"({rel.files - rel.kept} files changed, {rel.kept} kept with their modification times)"

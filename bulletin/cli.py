@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .clock import resolve_now
-from .errors import BulletinError, Problems, summary_line, terminal_text
+from .errors import BulletinError, Problems, Severity, summary_line, terminal_text
 from .fields import HTTP_URL
 from .paths import CACHE_DIR, output_overlap
 from .stamp import Stamp
@@ -95,12 +95,24 @@ class TerminalReporter:
         self.verbose = verbose
         self.tty = sys.stderr.isatty()
         self.last = 0.0
+        self.quarter = 0
 
     def progress(self, done: int, total: int) -> None:
-        if self.tty and not self.quiet and total >= 500 and (time.monotonic() - self.last > 0.2 or done == total):
-            self.last = time.monotonic()
-            end = "\n" if done == total else ""
-            print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        """A bar redrawn in place on a terminal; in a log, a plain line each quarter of a long build."""
+        if self.quiet or total < 500:
+            return
+        if self.tty:
+            if time.monotonic() - self.last > 0.2 or done == total:
+                self.last = time.monotonic()
+                filled = done * 24 // total
+                end = "\n" if done == total else ""
+                bar = "#" * filled + "-" * (24 - filled)
+                print(f"\rrendering pages [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif total >= 2000 and done * 4 // total > self.quarter:
+            self.quarter = done * 4 // total
+            print(f"rendering pages: {done}/{total}", file=sys.stderr, flush=True)
+        if done == total:
+            self.quarter = 0
 
     def info(self, message: str) -> None:
         if message and not self.quiet:
@@ -224,7 +236,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
             else:
                 print(
                     f"wrote {result.pages} pages ({result.files} files) to {terminal_text(str(result.output))} "
-                    f"in {result.seconds:.2f} s",
+                    f"in {result.seconds:.2f} s: {result.changed} changed, {result.files - result.changed} "
+                    f"unchanged, {result.removed} removed",
                     file=sys.stderr,
                 )
         return 0
@@ -236,9 +249,16 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
 
 
 def _print_problems(problems: Problems, summary: bool = True) -> None:
-    """Every problem, sorted, then the count (SPEC §3), which --quiet leaves out when all is well."""
+    """Every problem, sorted (so they come together at the end of the run), then the count (SPEC §3),
+    which --quiet leaves out when all is well. Coloured only on a terminal, and never with NO_COLOR."""
+    colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     for problem in problems.sorted():
-        print(problem, file=sys.stderr)
+        if colour:
+            severity = f"\x1b[1;{31 if problem.severity is Severity.ERROR else 33}m{problem.severity.value}\x1b[0m"
+            where = f"{terminal_text(problem.path)}:{problem.line}"
+            print(f"{where}: {severity}: {terminal_text(problem.message)}", file=sys.stderr)
+        else:
+            print(problem, file=sys.stderr)
     if summary:
         print(summary_line(problems.errors, problems.warnings), file=sys.stderr)
 

@@ -50,12 +50,15 @@ class Release:
         self._hold = _hold_folder(self.folder)
         self.files = 0
         self.kept = 0  # files linked in unchanged from the previous site
+        self.removed = 0  # files of the previous site that the new one does not have
+        self._names: set[str] = set()
         self._made: set[Path] = set()
 
     def write(self, relative: PurePosixPath, data: bytes) -> None:
         target = safe_join(self.folder, relative)
         self._folder_for(target)
         self.files += 1
+        self._names.add(str(relative))
         if self._keep(relative, target, bytes_are(data)):
             return
         with open(target, "xb") as handle:  # "x": two outputs claiming one path is a bug, never an overwrite
@@ -67,6 +70,7 @@ class Release:
         target = safe_join(self.folder, relative)
         self._folder_for(target)
         self.files += 1
+        self._names.add(str(relative))
         if not self._keep(relative, target, same):
             raise BulletinError(str(self.output / relative), 1, "changed in the output during the build; build again")
 
@@ -74,6 +78,7 @@ class Release:
         target = safe_join(self.folder, relative)
         self._folder_for(target)
         self.files += 1
+        self._names.add(str(relative))
         if self._keep(relative, target, source.same_bytes):
             return
         source.copy_to(target)
@@ -114,6 +119,7 @@ class Release:
                     self.folder = old
                 _fsync_dir(self.parent)
                 self.close()
+                self.removed = _count_missing(self.folder, self._names | {MARKER})
                 retire(self.folder, self.output)  # now the previous site
             else:
                 os.rename(self.folder, self.output)
@@ -129,6 +135,16 @@ class Release:
 
 
 Same = Callable[[BinaryIO], bool]
+
+
+def _count_missing(folder: Path, names: set[str]) -> int:
+    """How many files under ``folder`` (the previous site) are not among ``names`` (the new one's)."""
+    missing = 0
+    for current, _, files in os.walk(folder):
+        here = os.path.relpath(current, folder)
+        for name in files:
+            missing += (name if here == "." else f"{here}/{name}") not in names
+    return missing
 
 
 def bytes_are(data: bytes) -> Same:
