@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from . import fields as f
 from .errors import Problems, Severity
@@ -113,13 +113,21 @@ UK_SCALE: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
+LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
+_CAP_SENDER_FORBIDDEN = re.compile(r"[\s,<&]")
+_NOT_A_FOLDER_PATH = re.compile(r"[\\\x00]")
+
+
+@f.accepts({"type": "string", "pattern": f.whole(LANGUAGE_TAG.pattern)})
 def _language(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
-    if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", result):
+    if not LANGUAGE_TAG.fullmatch(result):
         raise f.Invalid(f"'{result}' is not a BCP 47 language tag such as en, en-GB or cy")
     return result
 
 
+# The zones this machine knows, as ZoneInfo does; no list (any text) where it has no tz database.
+@f.accepts(lambda describe: {"type": "string", **({"enum": sorted(zones)} if (zones := available_timezones()) else {})})
 def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     try:
@@ -129,11 +137,15 @@ def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@f.accepts({"type": "string", "pattern": f.whole(HEX_COLOUR.pattern)})
 def _colour(reader: f.Reader, at: KeyPath, value: Any) -> str:
     if value is None:
         raise f.Invalid("is empty; write the colour in quotes, like '#c62828' (YAML reads # as a comment)")
     result = f.line_text(reader, at, value)
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", result):
+    if not HEX_COLOUR.fullmatch(result):
         raise f.Invalid(f"'{result}' must be a hex colour like #c62828 (put it in quotes)")
     ratio = contrast_with_white(result)
     if ratio < 4.5:  # the level's label is white text on this colour (SPEC §6: WCAG 2.2 AA)
@@ -155,35 +167,39 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
+@f.accepts(
+    lambda describe: f.refine(describe(f.line_text), allOf=[{"not": {"pattern": _CAP_SENDER_FORBIDDEN.pattern}}])
+)
 def _cap_sender(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
-    if re.search(r"[\s,<&]", result):
+    if _CAP_SENDER_FORBIDDEN.search(result):
         raise f.Invalid(f"'{result}' may not contain spaces, commas, '<' or '&' (CAP 1.2)")
     return result
 
 
+@f.accepts(lambda describe: f.refine(describe(f.line_text), allOf=[{"not": {"pattern": _NOT_A_FOLDER_PATH.pattern}}]))
 def _relative_dir(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
-    if "\\" in result or "\x00" in result:
+    if _NOT_A_FOLDER_PATH.search(result):
         raise f.Invalid(f"'{result}' must be a folder path with '/' separators")
     return result
 
 
 _CAP = {
-    "severity": f.Field(f.one_of(*CAP_SEVERITY), required=True),
-    "urgency": f.Field(f.one_of(*CAP_URGENCY), required=True),
-    "certainty": f.Field(f.one_of(*CAP_CERTAINTY), required=True),
+    "severity": f.Field(f.one_of(*CAP_SEVERITY), required=True, doc="the CAP severity of alerts at this level"),
+    "urgency": f.Field(f.one_of(*CAP_URGENCY), required=True, doc="the CAP urgency of alerts at this level"),
+    "certainty": f.Field(f.one_of(*CAP_CERTAINTY), required=True, doc="the CAP certainty of alerts at this level"),
 }
 _LEVEL = {
     "id": f.Field(f.slug, required=True, doc="used in front matter and data-threat-level"),
-    "label": f.Field(f.line_text, required=True),
-    "meaning": f.Field(f.text, required=True),
-    "colour": f.Field(_colour, required=True),
-    "cap": f.Field(f.record(_CAP, "cap"), required=True),
+    "label": f.Field(f.line_text, required=True, doc="the level's name as shown, e.g. Severe"),
+    "meaning": f.Field(f.text, required=True, doc="what it means, e.g. An attack is highly likely."),
+    "colour": f.Field(_colour, required=True, doc="a hex colour like '#c62828', in quotes"),
+    "cap": f.Field(f.record(_CAP, "cap"), required=True, doc="CAP 1.2 severity, urgency and certainty"),
 }
 _ORGANISATION = {
-    "name": f.Field(f.line_text, required=True),
-    "url": f.Field(f.url),
+    "name": f.Field(f.line_text, required=True, doc="the organisation's name"),
+    "url": f.Field(f.url, doc="its website, an absolute http:// or https:// URL"),
     "cap_sender": f.Field(_cap_sender, doc="the CAP <sender>, e.g. an e-mail address"),
     "contact": f.Field(f.line_text, doc="the CAP <contact>, e.g. a phone line for the public"),
 }
@@ -192,25 +208,40 @@ _LIMITS = {
     "yaml_bytes": f.Field(f.positive, doc="largest YAML file in content/, in bytes (default 256 KiB)"),
     "markdown_seconds": f.Field(f.positive, doc="longest time to render one Markdown text (default 5)"),
 }
-_MENU_ITEM = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.link, required=True)}
+_MENU_ITEM = {
+    "title": f.Field(f.line_text, required=True, doc="the link's text"),
+    "url": f.Field(f.link, required=True, doc="a site path like /about/, or an http(s):// or mailto: URL"),
+}
 
 SCHEMA: dict[str, f.Field] = {
-    "title": f.Field(f.line_text, required=True),
-    "description": f.Field(f.text),
-    "base_url": f.Field(f.url, doc="required for feeds, sitemap and CAP"),
-    "language": f.Field(_language),
-    "timezone": f.Field(_timezone),
-    "output_dir": f.Field(_relative_dir),
-    "per_page": f.Field(f.positive),
-    "feed_size": f.Field(f.positive),
-    "organisation": f.Field(f.record(_ORGANISATION, "organisation")),
-    "alert_hours": f.Field(f.positive),
+    "title": f.Field(f.line_text, required=True, doc="the site's title"),
+    "description": f.Field(f.text, doc="what the site is, for feeds and search engines"),
+    "base_url": f.Field(
+        f.url,
+        required=True,  # unless --base-url gives it: see load_config
+        doc="required for feeds, sitemap and CAP, e.g. https://briefings.example.org/",
+        missing="feeds, sitemap and CAP need it; or pass --base-url",
+    ),
+    "language": f.Field(_language, doc="BCP 47 tag of the site's language, e.g. en-GB; default en"),
+    "timezone": f.Field(_timezone, doc="IANA time zone of dates written without an offset; default UTC"),
+    "output_dir": f.Field(_relative_dir, doc="the output folder; default public"),
+    "per_page": f.Field(f.positive, doc="briefings on a listing page; default 10"),
+    "feed_size": f.Field(f.positive, doc="entries in feeds; default 20"),
+    "organisation": f.Field(
+        f.record(_ORGANISATION, "organisation"),
+        required=True,
+        doc="who publishes: name, url, cap_sender, contact",
+        missing="at least its name",
+    ),
+    "alert_hours": f.Field(f.positive, doc="hours a CAP message stays in force without expires; default 48"),
     "alert_by_default": f.Field(f.boolean, doc="every briefing without an alert key publishes CAP messages"),
-    "threat_levels": f.Field(f.list_of(f.record(_LEVEL, "a threat level"))),
-    "allow_raw_html": f.Field(f.boolean),
-    "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item"))),
+    "threat_levels": f.Field(
+        f.list_of(f.record(_LEVEL, "a threat level")), doc="the ordered scale, lowest first; default: the UK scale"
+    ),
+    "allow_raw_html": f.Field(f.boolean, doc="keep raw HTML in Markdown; default false: sanitised to a safe list"),
+    "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item")), doc="{title, url} items for the navigation"),
     "limits": f.Field(f.record(_LIMITS, "limits"), doc="per-source budgets; raise them for unusually large files"),
-    "extra": f.Field(f.free),
+    "extra": f.Field(f.free, doc="free data for templates, never checked"),
 }
 
 
@@ -235,14 +266,11 @@ def load_config(site_root: Path, problems: Problems, base_url: str | None = None
     if doc is None:
         return None
     reader = f.Reader(doc, CONFIG_FILE, problems)
-    values = reader.mapping((), doc.value, SCHEMA, CONFIG_FILE)
+    schema = SCHEMA if base_url is None else {**SCHEMA, "base_url": replace(SCHEMA["base_url"], required=False)}
+    values = reader.mapping((), doc.value, schema, CONFIG_FILE)
     if values is None:
         return None
     levels = _threat_levels(reader, values.get("threat_levels"))
-    if base_url is None and "base_url" not in values and "base_url" not in doc.value:
-        reader.error((), "missing required key 'base_url' (feeds, sitemap and CAP need it; or pass --base-url)")
-    if "organisation" not in doc.value:
-        reader.error((), "missing required key 'organisation' (at least its name)", key=True)
     if reader.failures or any(p.severity is Severity.ERROR for p in found):
         return None
     organisation = values["organisation"]

@@ -5,6 +5,10 @@ mapping against it: unknown keys (with a did-you-mean hint), missing required ke
 and every value's type, reporting each problem at the line of its key or value and
 carrying on, so one run reports everything. Converters raise :class:`Invalid`; the
 reader turns that into a problem at the right line.
+
+Each converter also declares, with :func:`accepts`, the JSON Schema of what it takes, and
+:func:`record`, :func:`list_of`, :func:`one_of` and :func:`id_of` keep what they were built
+from: ``bulletin/schema.py`` walks the same tables to write the editors' JSON Schemas.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .errors import Problems, did_you_mean
@@ -23,9 +27,13 @@ from .yamlsafe import KeyPath, Unreadable, YamlDoc
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_COUNT = 10**9
+MAX_NAME_BYTES = 200
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NUMBER_AS_TEXT = re.compile(r"[\d\s,.'_\u00a0\u202f]+")
+
+JsonSchema = dict[str, Any]
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 class Invalid(Exception):
@@ -44,7 +52,55 @@ MISSING: Any = _Missing()
 class Field:
     convert: Callable[[Reader, KeyPath, Any], Any]
     required: bool = False
-    doc: str = ""
+    doc: str = ""  # one line for people: the JSON Schema's description of the key
+    missing: str = ""  # said after "missing required key 'x'": what the key is needed for
+
+
+# JSON Schema -----------------------------------------------------------------------------
+
+
+def accepts(shape: JsonSchema | Callable[[Callable[[Any], JsonSchema]], JsonSchema]) -> Callable[[C], C]:
+    """Declare beside a converter the JSON Schema (draft-07) of the values it takes, as an editor's
+    YAML extension sees them. A callable ``shape`` is given a function that describes other
+    converters, for converters built from others."""
+
+    def mark(convert: C) -> C:
+        convert.json_schema = shape  # type: ignore[attr-defined]
+        return convert
+
+    return mark
+
+
+def caseless(pattern: str) -> str:
+    """``pattern`` matching as it does with re.IGNORECASE, for JSON Schema, whose patterns take no
+    flags: each ASCII letter outside a character class becomes ``[xX]`` (escapes stay as they are)."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char.isascii() and char.isalpha() and not in_class:
+            char = f"[{char.lower()}{char.upper()}]"
+        out.append(char)
+    return "".join(out)
+
+
+def whole(pattern: str) -> str:
+    """A ``fullmatch`` regexp as a JSON Schema pattern, which may match anywhere unless anchored."""
+    return f"^(?:{pattern})$"
+
+
+def refine(shape: JsonSchema, **more: Any) -> JsonSchema:
+    """``shape`` with more constraints, as one object when they do not overlap, else with allOf."""
+    if set(shape) & set(more):
+        return {"allOf": [shape, more]}
+    return {**shape, **more}
 
 
 class Reader:
@@ -103,7 +159,8 @@ class Reader:
         for key, field in schema.items():
             if field.required and key not in value:
                 where = f" in {_name(at)}" if at else ""
-                self.error(at, f"missing required key '{key}'{where}", key=True)
+                why = f" ({field.missing})" if field.missing else ""
+                self.error(at, f"missing required key '{key}'{where}{why}", key=True)
         return result
 
 
@@ -148,6 +205,10 @@ def shorten(text: str, limit: int = 60) -> str:
 # Converters ---------------------------------------------------------------------------
 
 
+_TEXT_SHAPE: JsonSchema = {"type": "string", "pattern": r"\S", "not": {"pattern": _CONTROL.pattern}}
+
+
+@accepts(_TEXT_SHAPE)
 def text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Non-empty text on one or more lines; YAML 1.1 retyping gets a hint to quote."""
     if isinstance(value, str):
@@ -166,6 +227,8 @@ def text(reader: Reader, at: KeyPath, value: Any) -> str:
     raise Invalid(f"must be text, got {_kind(value)}")
 
 
+# One line once stripped: JSON Schema's '.' and Python's (without DOTALL) both stop at a line break.
+@accepts({"type": "string", "pattern": r"^\s*\S.*\s*$", "not": {"pattern": _CONTROL.pattern}})
 def line_text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Text on a single line (titles, names, labels)."""
     result = text(reader, at, value)
@@ -174,12 +237,14 @@ def line_text(reader: Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
+@accepts({"type": "boolean"})
 def boolean(reader: Reader, at: KeyPath, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     raise Invalid(f"must be true or false, got {_kind(value, reader.doc, at)}")
 
 
+@accepts({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
 def count(reader: Reader, at: KeyPath, value: Any) -> int:
     """A whole number >= 0; ``"2,800"`` and friends get a hint to write plain digits."""
     if isinstance(value, bool):
@@ -206,6 +271,7 @@ def count(reader: Reader, at: KeyPath, value: Any) -> int:
     raise Invalid(f"must be a whole number, got {_kind(value, reader.doc, at)}")
 
 
+@accepts({"type": "integer", "minimum": 1, "maximum": MAX_COUNT})
 def positive(reader: Reader, at: KeyPath, value: Any) -> int:
     result = count(reader, at, value)
     if result < 1:
@@ -213,6 +279,14 @@ def positive(reader: Reader, at: KeyPath, value: Any) -> int:
     return result
 
 
+@accepts(
+    lambda describe: {
+        "type": "string",
+        "pattern": whole(SLUG.pattern),
+        "maxLength": MAX_NAME_BYTES,
+        "not": {"enum": sorted(_WINDOWS_RESERVED)},
+    }
+)
 def slug(reader: Reader, at: KeyPath, value: Any) -> str:
     result = line_text(reader, at, value)
     if not SLUG.fullmatch(result):
@@ -222,8 +296,11 @@ def slug(reader: Reader, at: KeyPath, value: Any) -> str:
 
 
 HTTP_URL = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
+_LINK_URL = re.compile(r"(https?://[^\s/?#]+|mailto:)[^\s]*", re.IGNORECASE)
+_SITE_PATH = r"/(?!/)\S*"  # a site path; '//' would be another host
 
 
+@accepts({"type": "string", "pattern": whole(caseless(HTTP_URL.pattern))})
 def url(reader: Reader, at: KeyPath, value: Any) -> str:
     """An absolute http(s) URL."""
     result = line_text(reader, at, value)
@@ -232,6 +309,7 @@ def url(reader: Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
+@accepts({"type": "string", "pattern": whole(f"{_SITE_PATH}|{caseless(_LINK_URL.pattern)}")})
 def link(reader: Reader, at: KeyPath, value: Any) -> str:
     """A link target for navigation: an http(s) or mailto URL, or a site path like /about/."""
     result = line_text(reader, at, value)
@@ -239,11 +317,12 @@ def link(reader: Reader, at: KeyPath, value: Any) -> str:
         if re.search(r"\s", result):
             raise Invalid(f"'{result}' must not contain spaces")
         return result
-    if re.fullmatch(r"(https?://[^\s/?#]+|mailto:)[^\s]*", result, flags=re.IGNORECASE):
+    if _LINK_URL.fullmatch(result):
         return result
     raise Invalid(f"'{result}' must be a site path starting with '/' or an http(s):// or mailto: URL")
 
 
+@accepts({"type": "object"})
 def free(reader: Reader, at: KeyPath, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Invalid(f"must be a mapping, got {_kind(value, reader.doc, at)}")
@@ -258,7 +337,19 @@ def one_of(*choices: str) -> Callable[[Reader, KeyPath, Any], str]:
             raise Invalid(f"'{value}' is not one of {', '.join(choices)}{did_you_mean(value, choices)}")
         return value
 
-    return convert
+    convert.choices = choices  # type: ignore[attr-defined]
+    return accepts({"type": "string", "enum": list(choices)})(convert)
+
+
+def id_of(kind: str) -> Callable[[Reader, KeyPath, Any], str]:
+    """A slug naming one of the site's ``kind`` (a person, an area): the site's own list is checked
+    by the caller, which knows it; a JSON Schema made for one site lists those ids."""
+
+    def convert(reader: Reader, at: KeyPath, value: Any) -> str:
+        return slug(reader, at, value)
+
+    convert.names = kind  # type: ignore[attr-defined]
+    return accepts(lambda describe: describe(slug))(convert)
 
 
 def list_of(item: Callable[[Reader, KeyPath, Any], Any]) -> Callable[[Reader, KeyPath, Any], tuple[Any, ...]]:
@@ -274,7 +365,8 @@ def list_of(item: Callable[[Reader, KeyPath, Any], Any]) -> Callable[[Reader, Ke
             return MISSING
         return tuple(items)
 
-    return convert
+    # An empty key (YAML null) is an empty list.
+    return accepts(lambda describe: {"type": ["array", "null"], "items": describe(item)})(convert)
 
 
 def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, KeyPath, Any], dict[str, Any]]:
@@ -287,9 +379,20 @@ def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, KeyPath,
             return MISSING
         return result
 
+    convert.fields = schema  # type: ignore[attr-defined]  # schema.py describes it key by key
     return convert
 
 
+# What an editor's YAML 1.2 sees (a date is plain text there) and fromisoformat takes: a date, or a
+# date and time with an optional offset, years 1900-2200. Impossible days (02-30) pass; check finds them.
+_YEAR = r"(?:19\d\d|2[01]\d\d|2200)"
+_DATE = rf"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,6})?)?"
+_OFFSET = r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)"
+ISO_MOMENT = re.compile(rf"{_DATE}(?:[T ]{_TIME}{_OFFSET}?)?")
+
+
+@accepts({"type": "string", "pattern": whole(ISO_MOMENT.pattern)})
 def moment(reader: Reader, at: KeyPath, value: Any) -> Moment:
     """An ISO 8601 date or date-time; without an offset it is in the site's time zone."""
     tz = reader.tz or ZoneInfo("UTC")
@@ -341,8 +444,8 @@ def check_portable_name(name: str) -> None:
     """Refuse output names that Windows cannot check out or that file systems cannot store."""
     if name.split(".")[0].lower() in _WINDOWS_RESERVED:
         raise Invalid(f"'{name}' is a reserved file name on Windows; choose another")
-    if len(name.encode()) > 200:
-        raise Invalid("is too long (at most 200 bytes)")
+    if len(name.encode()) > MAX_NAME_BYTES:
+        raise Invalid(f"is too long (at most {MAX_NAME_BYTES} bytes)")
 
 
 def slugify(name: str) -> str:

@@ -36,7 +36,7 @@ def _number(low: float, high: float, what: str) -> Any:
             reader.warning(at, f"{value} has more than {MAX_DECIMALS} decimals; CAP aggregators use at most 6")
         return float(value)
 
-    return convert
+    return f.accepts({"type": "number", "minimum": low, "maximum": high})(convert)
 
 
 def _decimals(value: float) -> int:
@@ -48,6 +48,7 @@ _latitude = _number(-90, 90, "latitude")
 _longitude = _number(-180, 180, "longitude")
 
 
+@f.accepts({"type": "number", "minimum": MIN_RADIUS_KM, "maximum": MAX_RADIUS_KM})
 def _radius(reader: f.Reader, at: KeyPath, value: Any) -> float:
     result = _number(0, MAX_RADIUS_KM, "radius in kilometres")(reader, at, value)
     if result < MIN_RADIUS_KM:
@@ -57,6 +58,15 @@ def _radius(reader: f.Reader, at: KeyPath, value: Any) -> float:
     return result
 
 
+# draft-07's tuple form of items: [lat, lon], nothing more.
+@f.accepts(
+    lambda describe: {
+        "type": "array",
+        "items": [describe(_latitude), describe(_longitude)],
+        "minItems": 2,
+        "maxItems": 2,
+    }
+)
 def _point(reader: f.Reader, at: KeyPath, value: Any) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise f.Invalid("each point must be a pair [lat, lon], e.g. [51.5072, -0.1276]")
@@ -74,6 +84,7 @@ def _point(reader: f.Reader, at: KeyPath, value: Any) -> tuple[float, float]:
     return pair
 
 
+@f.accepts(lambda describe: {"type": "array", "items": describe(_point), "minItems": 4, "maxItems": MAX_POINTS})
 def _polygon(reader: f.Reader, at: KeyPath, value: Any) -> tuple[tuple[float, float], ...]:
     points = f.list_of(_point)(reader, at, value)
     if points is f.MISSING:
@@ -154,12 +165,21 @@ def _segments_meet(p: Point, q: Point, r: Point, s: Point) -> bool:
 
 
 _CIRCLE = {
-    "lat": f.Field(_latitude, required=True),
-    "lon": f.Field(_longitude, required=True),
-    "radius_km": f.Field(_radius, required=True),
+    "lat": f.Field(_latitude, required=True, doc="latitude of the centre (WGS 84)"),
+    "lon": f.Field(_longitude, required=True, doc="longitude of the centre (WGS 84)"),
+    "radius_km": f.Field(_radius, required=True, doc="radius in kilometres, more than 0"),
 }
 
 
+# Codes are text: a code YAML would read as a number must be quoted to keep its leading zeros.
+@f.accepts(
+    lambda describe: {
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": r"^\S+$"},
+        "additionalProperties": describe(f.line_text),
+    }
+)
 def _geocodes(reader: f.Reader, at: KeyPath, value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not value:
         raise f.Invalid('must be a mapping of code system to code, e.g. {GSS: E09000033} or {SAME: "006037"}')
@@ -179,6 +199,7 @@ def _geocodes(reader: f.Reader, at: KeyPath, value: Any) -> tuple[tuple[str, str
     return f.MISSING if reader.failures > before else tuple(codes)
 
 
+@f.accepts(lambda describe: f.refine(describe(f.line_text), maxLength=AREA_DESC_LIMIT))
 def _name(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if len(result) > AREA_DESC_LIMIT:
@@ -195,6 +216,7 @@ ENTRY = {
     "circle": f.Field(f.record(_CIRCLE, "circle"), doc="{lat, lon, radius_km}"),
     "geocodes": f.Field(_geocodes, doc="code system to code, e.g. {GSS: E09000033}"),
 }
+GEOMETRY_KEYS = ("polygon", "circle", "geocodes")  # an area needs at least one of them
 
 
 def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area | None]:
@@ -219,7 +241,7 @@ def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area | Non
             reader.error((index, "id"), f"area id '{area_id}' is used twice")
             continue
         areas[area_id] = None
-        if not {"polygon", "circle", "geocodes"} & set(item):
+        if not set(GEOMETRY_KEYS) & set(item):
             reader.error((index,), f"area '{area_id}' needs a polygon, a circle or geocodes", key=True)
         if reader.failures > before:
             continue

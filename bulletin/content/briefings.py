@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -23,16 +23,26 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 _OFFICERS = {
     "added": f.Field(f.count, doc="officers added by this deployment"),
-    "total": f.Field(f.count, doc="officers deployed in total after it"),
-    "previous": f.Field(f.count, doc="officers deployed before it"),
-    "armed": f.Field(f.boolean),
+    "total": f.Field(f.count, doc="officers deployed in total after it; at least added"),
+    "previous": f.Field(f.count, doc="officers deployed before it: previous + added = total"),
+    "armed": f.Field(f.boolean, doc="whether the officers are armed"),
 }
-_QUOTE = {"by": f.Field(f.slug, required=True), "text": f.Field(f.text, required=True)}
-_UPDATE = {"date": f.Field(f.moment, required=True), "note": f.Field(f.text, required=True)}
-_SOURCE = {"title": f.Field(f.line_text, required=True), "url": f.Field(f.url, required=True)}
+_QUOTE = {
+    "by": f.Field(f.id_of("person"), required=True, doc="who said it: a person id, also in spokespeople"),
+    "text": f.Field(f.text, required=True, doc="the words quoted, as they appear in the body"),
+}
+_UPDATE = {
+    "date": f.Field(f.moment, required=True, doc="when: ISO 8601, after the briefing's date"),
+    "note": f.Field(f.text, required=True, doc="what changed (Markdown)"),
+}
+_SOURCE = {
+    "title": f.Field(f.line_text, required=True, doc="the source's title"),
+    "url": f.Field(f.url, required=True, doc="an absolute http:// or https:// URL"),
+}
 EVENT_LIMIT = 35  # CAP event: the badge aggregators show
 
 
+@f.accepts(lambda describe: f.refine(describe(f.line_text), maxLength=EVENT_LIMIT))
 def _event(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if len(result) > EVENT_LIMIT:
@@ -47,6 +57,7 @@ _CANCEL = {
 _cancel_record = f.record(_CANCEL, "alert.cancel")
 
 
+@f.accepts(lambda describe: describe(_cancel_record))
 def _cancel(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         raise f.Invalid(
@@ -57,19 +68,22 @@ def _cancel(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any]:
 
 
 _ALERT = {
-    "status": f.Field(f.one_of(*ALERT_STATUSES)),
-    "response": f.Field(f.one_of(*RESPONSE_TYPES)),
+    "status": f.Field(
+        f.one_of(*ALERT_STATUSES), doc="Exercise and Test alerts appear only in CAP files; default Actual"
+    ),
+    "response": f.Field(f.one_of(*RESPONSE_TYPES), doc="the CAP responseType: what the public should do"),
     "event": f.Field(_event, doc="what happens, at most 35 characters; default: the threat level"),
-    "category": f.Field(f.one_of(*CAP_CATEGORIES)),
-    "urgency": f.Field(f.one_of(*CAP_URGENCY)),
-    "severity": f.Field(f.one_of(*CAP_SEVERITY)),
-    "certainty": f.Field(f.one_of(*CAP_CERTAINTY)),
+    "category": f.Field(f.one_of(*CAP_CATEGORIES), doc="the CAP category; default Security"),
+    "urgency": f.Field(f.one_of(*CAP_URGENCY), doc="the CAP urgency; default: the threat level's cap"),
+    "severity": f.Field(f.one_of(*CAP_SEVERITY), doc="the CAP severity; default: the threat level's cap"),
+    "certainty": f.Field(f.one_of(*CAP_CERTAINTY), doc="the CAP certainty; default: the threat level's cap"),
     "onset": f.Field(f.moment, doc="when the hazard begins; default: the briefing's date"),
     "cancel": f.Field(_cancel, doc="{at, reason}: publishes a CAP Cancel at that time"),
 }
 _alert_record = f.record(_ALERT, "alert")
 
 
+@f.accepts(lambda describe: {"anyOf": [{"const": False}, describe(_alert_record)]})
 def _alert(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any] | None:
     if value is False:
         return None
@@ -78,34 +92,53 @@ def _alert(reader: f.Reader, at: KeyPath, value: Any) -> dict[str, Any] | None:
     raise f.Invalid("must be false (no CAP alert) or a mapping such as {response: Avoid, event: Suspicious item}")
 
 
+_area_id = f.id_of("area")
+_area_ids = f.list_of(_area_id)
+
+
+def _area_shape(describe: Any) -> f.JsonSchema:
+    # Free text, or ids: a value written like an id must be one (when areas.yaml exists, see _resolve_area).
+    free_text = f.refine(describe(f.line_text), allOf=[{"not": {"pattern": f.whole(f.SLUG.pattern)}}])
+    ids = {**describe(_area_ids), "type": "array", "minItems": 1}  # not null: an empty area is an error
+    return {"anyOf": [free_text, describe(_area_id), ids]}
+
+
+@f.accepts(_area_shape)
 def _area(reader: f.Reader, at: KeyPath, value: Any) -> str | tuple[str, ...]:
     if isinstance(value, list):
-        return f.list_of(f.slug)(reader, at, value)
+        return _area_ids(reader, at, value)
     return f.line_text(reader, at, value)
 
 
 def schema(config: SiteConfig) -> dict[str, f.Field]:
     """The front matter of a briefing; threat levels come from site.yaml."""
+    return front_matter(config.level_ids)
+
+
+def front_matter(level_ids: Sequence[str] | None) -> dict[str, f.Field]:
+    """The front matter of a briefing for these threat level ids; None (a JSON Schema for no site in
+    particular) takes any id, as the level's own declaration in site.yaml does."""
+    level = f.one_of(*level_ids) if level_ids is not None else f.id_of("threat level")
     return {
-        "title": f.Field(f.line_text, required=True),
-        "date": f.Field(f.moment, required=True),
-        "summary": f.Field(f.text, doc="default: the body's first paragraph"),
-        "threat_level": f.Field(f.one_of(*config.level_ids)),
-        "officers": f.Field(f.record(_OFFICERS, "officers")),
+        "title": f.Field(f.line_text, required=True, doc="the briefing's title, on one line"),
+        "date": f.Field(f.moment, required=True, doc="ISO 8601 date or date-time; no offset means site.yaml timezone"),
+        "summary": f.Field(f.text, doc="one or two sentences; default: the body's first paragraph"),
+        "threat_level": f.Field(level, doc="one of site.yaml threat_levels ids"),
+        "officers": f.Field(f.record(_OFFICERS, "officers"), doc="officer numbers: added, total, previous, armed"),
         "area": f.Field(_area, doc="free text (the CAP areaDesc), or ids of content/areas.yaml"),
-        "region": f.Field(f.line_text),
-        "tags": f.Field(f.list_of(f.line_text)),
-        "spokespeople": f.Field(f.list_of(f.slug)),
-        "quotes": f.Field(f.list_of(f.record(_QUOTE, "a quote"))),
+        "region": f.Field(f.line_text, doc="groups briefings; becomes /regions/<slug>/"),
+        "tags": f.Field(f.list_of(f.line_text), doc="each becomes /tags/<slug>/"),
+        "spokespeople": f.Field(f.list_of(f.id_of("person")), doc="person ids, each a file in content/people/"),
+        "quotes": f.Field(f.list_of(f.record(_QUOTE, "a quote")), doc="{by, text}: what spokespeople said"),
         "advice": f.Field(f.text, doc="Markdown; the CAP instruction"),
-        "updates": f.Field(f.list_of(f.record(_UPDATE, "an update"))),
-        "sources": f.Field(f.list_of(f.record(_SOURCE, "a source"))),
-        "slug": f.Field(f.slug),
-        "draft": f.Field(f.boolean),
-        "publish_at": f.Field(f.moment),
-        "expires": f.Field(f.moment),
-        "alert": f.Field(_alert),
-        "extra": f.Field(f.free),
+        "updates": f.Field(f.list_of(f.record(_UPDATE, "an update")), doc="{date, note}: the public updates log"),
+        "sources": f.Field(f.list_of(f.record(_SOURCE, "a source")), doc="{title, url}"),
+        "slug": f.Field(f.slug, doc="the URL name; default: the file name without a leading YYYY-MM-DD-"),
+        "draft": f.Field(f.boolean, doc="true: published only with --drafts; default false"),
+        "publish_at": f.Field(f.moment, doc="embargo: not published before this time"),
+        "expires": f.Field(f.moment, doc="not listed after this time (the page stays, marked expired); CAP expires"),
+        "alert": f.Field(_alert, doc="false (no CAP alert) or a mapping such as {response: Avoid}"),
+        "extra": f.Field(f.free, doc="free data for templates, never checked"),
     }
 
 

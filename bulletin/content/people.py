@@ -10,11 +10,11 @@ from .model import Person
 from .parse import ParsedSource
 
 PERSON_SCHEMA = {
-    "name": f.Field(f.line_text, required=True),
-    "role": f.Field(f.line_text),
-    "organisation": f.Field(f.line_text),
-    "url": f.Field(f.url),
-    "bio": f.Field(f.text, doc="Markdown"),
+    "name": f.Field(f.line_text, required=True, doc="the person's name, as shown with their quotes"),
+    "role": f.Field(f.line_text, doc="their job title, e.g. Commissioner"),
+    "organisation": f.Field(f.line_text, doc="who they speak for"),
+    "url": f.Field(f.url, doc="an absolute http:// or https:// URL about them"),
+    "bio": f.Field(f.text, doc="a short biography (Markdown)"),
 }
 
 
