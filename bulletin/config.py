@@ -118,7 +118,7 @@ _CAP_SENDER_FORBIDDEN = re.compile(r"[\s,<&]")
 _NOT_A_FOLDER_PATH = re.compile(r"[\\\x00]")
 
 
-@f.accepts({"type": "string", "pattern": f.whole(LANGUAGE_TAG.pattern)})
+@f.accepts(f.matching(f.whole(LANGUAGE_TAG.pattern), "is not a BCP 47 language tag such as en, en-GB or cy"))
 def _language(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if not LANGUAGE_TAG.fullmatch(result):
@@ -127,7 +127,14 @@ def _language(reader: f.Reader, at: KeyPath, value: Any) -> str:
 
 
 # The zones this machine knows, as ZoneInfo does; no list (any text) where it has no tz database.
-@f.accepts(lambda describe: {"type": "string", **({"enum": sorted(zones)} if (zones := available_timezones()) else {})})
+@f.accepts(
+    lambda describe: {
+        "type": "string",
+        **({"enum": sorted(zones)} if (zones := available_timezones()) else {}),
+        # VS Code's own message would list every zone
+        "errorMessage": "is not an IANA time zone name such as Europe/London or UTC",
+    }
+)
 def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     try:
@@ -140,7 +147,7 @@ def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-@f.accepts({"type": "string", "pattern": f.whole(HEX_COLOUR.pattern)})
+@f.accepts(f.matching(f.whole(HEX_COLOUR.pattern), "must be a hex colour like #c62828, in quotes"))
 def _colour(reader: f.Reader, at: KeyPath, value: Any) -> str:
     if value is None:
         raise f.Invalid("is empty; write the colour in quotes, like '#c62828' (YAML reads # as a comment)")
@@ -168,7 +175,10 @@ def contrast_with_white(colour: str) -> float:
 
 
 @f.accepts(
-    lambda describe: f.refine(describe(f.line_text), allOf=[{"not": {"pattern": _CAP_SENDER_FORBIDDEN.pattern}}])
+    lambda describe: f.refine(
+        describe(f.line_text),
+        allOf=[f.matching(f.absent(_CAP_SENDER_FORBIDDEN.pattern), "may not contain spaces, commas, '<' or '&'")],
+    )
 )
 def _cap_sender(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
@@ -177,7 +187,12 @@ def _cap_sender(reader: f.Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
-@f.accepts(lambda describe: f.refine(describe(f.line_text), allOf=[{"not": {"pattern": _NOT_A_FOLDER_PATH.pattern}}]))
+@f.accepts(
+    lambda describe: f.refine(
+        describe(f.line_text),
+        allOf=[f.matching(f.absent(_NOT_A_FOLDER_PATH.pattern), "must be a folder path with '/' separators")],
+    )
+)
 def _relative_dir(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if _NOT_A_FOLDER_PATH.search(result):

@@ -96,6 +96,19 @@ def whole(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
+def absent(pattern: str) -> str:
+    """A JSON Schema pattern for text in which ``pattern`` occurs nowhere. A lookahead rather than
+    ``not``, because editors show a pattern's ``patternErrorMessage`` but have no message of ours for
+    ``not`` ("Matches a schema that is not allowed")."""
+    return rf"^(?![\s\S]*(?:{pattern}))"
+
+
+def matching(pattern: str, message: str) -> JsonSchema:
+    """A string matching ``pattern``; an editor that fails it says ``message`` (VS Code's
+    patternErrorMessage; JSON Schema validators ignore the word), in the validator's words."""
+    return {"type": "string", "pattern": pattern, "patternErrorMessage": message}
+
+
 def refine(shape: JsonSchema, **more: Any) -> JsonSchema:
     """``shape`` with more constraints, as one object when they do not overlap, else with allOf."""
     if set(shape) & set(more):
@@ -205,10 +218,7 @@ def shorten(text: str, limit: int = 60) -> str:
 # Converters ---------------------------------------------------------------------------
 
 
-_TEXT_SHAPE: JsonSchema = {"type": "string", "pattern": r"\S", "not": {"pattern": _CONTROL.pattern}}
-
-
-@accepts(_TEXT_SHAPE)
+@accepts(matching(absent(_CONTROL.pattern) + r"(?=[\s\S]*\S)", "is empty or contains a control character"))
 def text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Non-empty text on one or more lines; YAML 1.1 retyping gets a hint to quote."""
     if isinstance(value, str):
@@ -228,7 +238,7 @@ def text(reader: Reader, at: KeyPath, value: Any) -> str:
 
 
 # One line once stripped: JSON Schema's '.' and Python's (without DOTALL) both stop at a line break.
-@accepts({"type": "string", "pattern": r"^\s*\S.*\s*$", "not": {"pattern": _CONTROL.pattern}})
+@accepts(matching(absent(_CONTROL.pattern) + r"\s*\S.*\s*$", "must be one line of text, without control characters"))
 def line_text(reader: Reader, at: KeyPath, value: Any) -> str:
     """Text on a single line (titles, names, labels)."""
     result = text(reader, at, value)
@@ -281,10 +291,9 @@ def positive(reader: Reader, at: KeyPath, value: Any) -> int:
 
 @accepts(
     lambda describe: {
-        "type": "string",
-        "pattern": whole(SLUG.pattern),
+        **matching(whole(SLUG.pattern), "may contain only a-z, 0-9 and single '-' between them"),
         "maxLength": MAX_NAME_BYTES,
-        "not": {"enum": sorted(_WINDOWS_RESERVED)},
+        "not": {"enum": sorted(_WINDOWS_RESERVED)},  # rare enough for the editor's own message
     }
 )
 def slug(reader: Reader, at: KeyPath, value: Any) -> str:
@@ -300,7 +309,7 @@ _LINK_URL = re.compile(r"(https?://[^\s/?#]+|mailto:)[^\s]*", re.IGNORECASE)
 _SITE_PATH = r"/(?!/)\S*"  # a site path; '//' would be another host
 
 
-@accepts({"type": "string", "pattern": whole(caseless(HTTP_URL.pattern))})
+@accepts(matching(whole(caseless(HTTP_URL.pattern)), "must be an absolute http:// or https:// URL"))
 def url(reader: Reader, at: KeyPath, value: Any) -> str:
     """An absolute http(s) URL."""
     result = line_text(reader, at, value)
@@ -309,7 +318,12 @@ def url(reader: Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
-@accepts({"type": "string", "pattern": whole(f"{_SITE_PATH}|{caseless(_LINK_URL.pattern)}")})
+@accepts(
+    matching(
+        whole(f"{_SITE_PATH}|{caseless(_LINK_URL.pattern)}"),
+        "must be a site path starting with '/' or an http(s):// or mailto: URL",
+    )
+)
 def link(reader: Reader, at: KeyPath, value: Any) -> str:
     """A link target for navigation: an http(s) or mailto URL, or a site path like /about/."""
     result = line_text(reader, at, value)
@@ -392,7 +406,9 @@ _OFFSET = r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)"
 ISO_MOMENT = re.compile(rf"{_DATE}(?:[T ]{_TIME}{_OFFSET}?)?")
 
 
-@accepts({"type": "string", "pattern": whole(ISO_MOMENT.pattern)})
+@accepts(
+    matching(whole(ISO_MOMENT.pattern), "is not an ISO 8601 date or date-time (e.g. 2016-08-03 or 2016-08-03T09:30:00)")
+)
 def moment(reader: Reader, at: KeyPath, value: Any) -> Moment:
     """An ISO 8601 date or date-time; without an offset it is in the site's time zone."""
     tz = reader.tz or ZoneInfo("UTC")

@@ -120,7 +120,9 @@ def test_the_minimal_fixture_site_passes_its_schemas() -> None:
         assert not errors, f"{rel}:\n{show(errors)}"
 
 
-def test_the_schemas_are_draft_07_and_every_key_is_described(example_schemas: dict[str, Any]) -> None:
+def test_the_schemas_are_draft_07_and_every_key_and_pattern_is_explained(example_schemas: dict[str, Any]) -> None:
+    """Every key has a description (shown on hover), every pattern a message in the validator's words
+    (an editor would otherwise show the regular expression)."""
     assert set(example_schemas) == NAMES
     undescribed = []
 
@@ -129,6 +131,8 @@ def test_the_schemas_are_draft_07_and_every_key_is_described(example_schemas: di
             for key, prop in node.get("properties", {}).items():
                 if not prop.get("description"):
                     undescribed.append(f"{where}/{key}")
+            if "pattern" in node and not node.get("patternErrorMessage"):
+                undescribed.append(f"{where}: pattern {node['pattern']}")
             for key, item in node.items():
                 walk(item, f"{where}/{key}")
         elif isinstance(node, list):

@@ -176,7 +176,7 @@ _CIRCLE = {
     lambda describe: {
         "type": "object",
         "minProperties": 1,
-        "propertyNames": {"pattern": r"^\S+$"},
+        "propertyNames": f.matching(r"^\S+$", "is not a code system name such as GSS or SAME"),
         "additionalProperties": describe(f.line_text),
     }
 )

@@ -98,7 +98,8 @@ _area_ids = f.list_of(_area_id)
 
 def _area_shape(describe: Any) -> f.JsonSchema:
     # Free text, or ids: a value written like an id must be one (when areas.yaml exists, see _resolve_area).
-    free_text = f.refine(describe(f.line_text), allOf=[{"not": {"pattern": f.whole(f.SLUG.pattern)}}])
+    id_like = f.matching(rf"^(?!(?:{f.SLUG.pattern})$)", f"is written like an id, so it must be an id of {AREAS_FILE}")
+    free_text = f.refine(describe(f.line_text), allOf=[id_like])
     ids = {**describe(_area_ids), "type": "array", "minItems": 1}  # not null: an empty area is an error
     return {"anyOf": [free_text, describe(_area_id), ids]}
 
