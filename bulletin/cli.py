@@ -25,7 +25,7 @@ from .workers import max_jobs
 # The engine (Jinja, Markdown, the site model) is imported late, only when there is work to do:
 # a run that finds nothing changed answers from the last build's stamp in a fraction of that time.
 
-COMMANDS = ("build", "serve", "watch", "check", "new")
+COMMANDS = ("build", "serve", "watch", "check", "new", "schema")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,11 +38,11 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="build.py",
         description="Bulletin: build a static site of public-safety briefings.",
-        epilog='Commands: build (default), check, new briefing "TITLE", new site DIR, serve, watch. '
+        epilog='Commands: build (default), check, new briefing "TITLE", new site DIR, schema [DIR], serve, watch. '
         "Exit status: 0 ok, 1 content errors, 2 usage errors.",
     )
     parser.add_argument("command", nargs="?", default="build", choices=COMMANDS, help="what to do (default: build)")
-    parser.add_argument("args", nargs="*", help='for new: briefing "TITLE", or site DIR')
+    parser.add_argument("args", nargs="*", help='for new: briefing "TITLE", or site DIR; for schema: DIR')
     parser.add_argument("--site", metavar="DIR", default=".", help="the site's root, holding site.yaml (default: .)")
     parser.add_argument("--output", metavar="DIR", help="output folder (default: site.yaml output_dir, else public)")
     parser.add_argument("--base-url", metavar="URL", help="override site.yaml base_url")
@@ -169,6 +169,8 @@ def _run(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
         parser.error("--locked and --drafts cannot be used together (a --drafts build never records messages)")
     if options.command == "new":
         return _new(parser, options, site_root, now)
+    if options.command == "schema":
+        return _schema(parser, options, site_root)
     if options.args:
         parser.error(f"unexpected arguments: {' '.join(options.args)}")
     if options.jobs > max_jobs():
@@ -261,6 +263,24 @@ def _print_problems(problems: Problems, summary: bool = True) -> None:
             print(problem, file=sys.stderr)
     if summary:
         print(summary_line(problems.errors, problems.warnings), file=sys.stderr)
+
+
+def _schema(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root: Path) -> int:
+    """``schema [DIR]``: JSON Schemas for editors, by default in the site's .schemas/."""
+    if len(options.args) > 1:
+        parser.error("usage: schema [DIR]")
+    from .schema import write_schemas  # late: see the note at the top
+
+    folder = Path(options.args[0]) if options.args else site_root / ".schemas"
+    try:
+        written = write_schemas(site_root, folder)
+    except OSError as exc:
+        print(f"{terminal_text(str(folder))}:1: error: cannot write the schemas: {exc.strerror}", file=sys.stderr)
+        return 1
+    if not options.quiet:
+        names = ", ".join(path.name for path in written)
+        print(f"wrote {names} to {terminal_text(str(folder))}", file=sys.stderr)
+    return 0
 
 
 def _new(parser: argparse.ArgumentParser, options: argparse.Namespace, site_root: Path, now: dt.datetime) -> int:
