@@ -238,6 +238,27 @@ def test_a_typical_mistake_fails_the_schema_and_check(case: str, site: SiteDir) 
     assert result.code == (1 if severity == "error" else 0), result.err
 
 
+# Mistakes only check sees (docs/editor-support.md says so): they take more than one value, or a calendar.
+BEYOND_A_SCHEMA = {
+    "officers-do-not-add-up": (PATROLS, "previous: 2200", "previous: 2000", "officers do not add up"),
+    "quote-by-someone-not-speaking": (PATROLS, "spokespeople: [jane-doe, sam-roe]", "spokespeople: [sam-roe]",
+                                      "quote by 'jane-doe' who is not in spokespeople"),
+    "impossible-day": (PATROLS, "date: 2016-08-04T09:00:00", 'date: "2016-02-30T09:00:00"', "is not an ISO 8601 date"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BEYOND_A_SCHEMA, ids=list(BEYOND_A_SCHEMA))
+def test_what_a_schema_cannot_see_check_reports(case: str, site: SiteDir) -> None:
+    rel, old, new, message = BEYOND_A_SCHEMA[case]
+    path = site.root / rel
+    original = path.read_text(encoding="utf-8")
+    assert old in original, f"{old!r} is not in {rel}"
+    path.write_text(original.replace(old, new, 1), encoding="utf-8")
+    assert not schema_errors(schemas(site.root)[schema_for(rel)], load_for_schema(site.root, rel))
+    result = site.run("check")
+    assert result.code == 1 and message in result.err, result.err
+
+
 # Values one converter accepts or refuses, and whether the schema it declared agrees, one by one.
 AGREEMENT: dict[str, tuple[Any, list[Any]]] = {
     "count": (f.count, [0, 5, 2800, -1, 1.5, True, None, "2,800", "10", "2800 officers", 10**9, 10**9 + 1]),
