@@ -440,7 +440,9 @@ class LobbyServer(http.server.ThreadingHTTPServer):
         self.lobby.stop()
 
     def server_close(self) -> None:
-        self.lobby.stop()
+        # Also called by TCPServer.__init__ when the address cannot be bound, before there is a lobby.
+        if hasattr(self, "lobby"):
+            self.lobby.stop()
         super().server_close()
 
 

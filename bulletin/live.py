@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import sys
 import threading
 import time
@@ -68,7 +69,8 @@ def serve(options: builder.BuildOptions, host: str, port: int, poll: bool, repor
         try:
             server = start_server(state, host, port)
         except OSError as exc:
-            print(f"bulletin: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            hint = f"; another program uses it: try --port {port + 1}" if exc.errno == errno.EADDRINUSE else ""
+            print(f"bulletin: cannot listen on {host}:{port}: {exc.strerror}{hint}", file=sys.stderr)
             return 2
         shown = f"[{host}]" if ":" in host else host
         print(f"serving http://{shown}:{server.server_address[1]}/ (Ctrl-C to stop)", file=sys.stderr)

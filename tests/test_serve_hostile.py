@@ -9,13 +9,17 @@ from __future__ import annotations
 import contextlib
 import re
 import select
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
+from conftest import NOW, REPO, SITES
 
 from bulletin import connections, serve
 from bulletin.serve import HeldFile, PreviewState, start_server
@@ -465,3 +469,20 @@ def test_a_slow_reader_is_dropped_at_the_response_deadline(one_worker_and_a_big_
         answer = read_to_eof(s)
     assert answer.partition(b"\r\n\r\n")[2] == payload
     assert b"Content-Length: %d" % len(payload) in head_of(answer)
+
+
+def test_a_port_in_use_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [sys.executable, str(REPO / "build.py"), "serve", "--site", str(site), "--now", NOW, "--port", str(port)]
+        result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        f"cannot listen on 127.0.0.1:{port}: Address already in use; another program uses it: try --port {port + 1}"
+        in result.stderr
+    )
