@@ -36,10 +36,10 @@ class _Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="build.py",
+        prog="build.py" if os.path.basename(sys.argv[0]) == "build.py" else "bulletin",  # as the user typed it
         description="Bulletin: build a static site of public-safety briefings.",
         epilog='Commands: build (default), check, new briefing "TITLE", new site DIR, schema [DIR], serve, watch. '
-        "Exit status: 0 ok, 1 content errors, 2 usage errors.",
+        "Exit status: 0 ok, 1 content errors, 2 usage errors, 3 a bug in Bulletin, 130 interrupted.",
     )
     parser.add_argument("command", nargs="?", default="build", choices=COMMANDS, help="what to do (default: build)")
     parser.add_argument("args", nargs="*", help='for new: briefing "TITLE", or site DIR; for schema: DIR')

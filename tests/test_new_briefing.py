@@ -113,3 +113,16 @@ def test_every_title_new_accepts_gives_a_draft_that_passes_check(draft_site: Pat
         assert yaml.safe_load(front)["title"] == title.strip()  # the title as given, not folded or changed
     finally:
         draft.unlink()
+
+
+def test_a_published_briefing_still_holding_todo_stubs_is_warned_about(site: SiteDir) -> None:
+    created = site.run("new", "briefing", "Road closures for the parade")
+    assert created.code == 0, created.err
+    path = next((site.root / "content/briefings").glob("*-road-closures-for-the-parade.md"))
+    path.write_text(path.read_text().replace("draft: true\n", ""))
+    result = site.run("check")
+    assert result.code == 0
+    lines = [line for line in result.err.splitlines() if "placeholder 'TODO:'" in line]
+    assert any(":summary:" not in line and "warning:" in line for line in lines)
+    assert len(lines) >= 3  # summary, area, advice and the body
+    assert site.run("check", "--strict").code == 1

@@ -41,6 +41,8 @@ _SOURCE = {
 }
 EVENT_LIMIT = 35  # CAP event: the badge aggregators show
 
+PLACEHOLDER = "TODO:"  # how new briefing marks the text an author must still write
+
 
 @f.accepts(lambda describe: f.refine(describe(f.line_text), maxLength=EVENT_LIMIT))
 def _event(reader: f.Reader, at: KeyPath, value: Any) -> str:
@@ -198,6 +200,8 @@ def read_briefing(
     if alert is not None and not (summary or body.text.strip()):
         reader.error((), "a CAP alert needs a description (aggregators refuse one without): write a summary or a body")
     advice = parsed.fields_markdown.get("advice")
+    if not values.get("draft", False):
+        _check_placeholders(reader, doc.value, body.text)
     if reader.failures or parsed.failed or date is None:
         return None
     return Briefing(
@@ -227,6 +231,17 @@ def read_briefing(
         extra=values.get("extra", {}),
         date_line=doc.line(("date",)),
     )
+
+
+def _check_placeholders(reader: f.Reader, front: Mapping[str, Any], body: str) -> None:
+    """A briefing ready to publish still holding the ``TODO:`` stubs of ``new briefing`` would put
+    them on the public page and in its CAP alert: warn at each one (``--strict`` makes it an error)."""
+    for key, value in front.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and PLACEHOLDER in text for text in texts):
+            reader.warning((key,), f"{key} still holds the placeholder '{PLACEHOLDER}' of new briefing; write the text")
+    if PLACEHOLDER in body:
+        reader.warning((), f"the body still holds the placeholder '{PLACEHOLDER}' of new briefing; write the text")
 
 
 def as_of(b: Briefing, now: dt.datetime) -> Briefing:
