@@ -442,7 +442,10 @@ def _check_people_lists(
     normal_body = normalise_quote(body)
     for index, quote in enumerate(quotes):
         if quote.by not in listed:
-            hint = did_you_mean(quote.by, spokespeople)
+            if quote.by in person_ids:  # a real person: the list is what lacks them (or holds a typo of them)
+                hint = f"; add '{quote.by}' to spokespeople"
+            else:
+                hint = did_you_mean(quote.by, [*spokespeople, *sorted(person_ids)])
             reader.error(("quotes", index, "by"), f"quote by '{quote.by}' who is not in spokespeople{hint}")
         elif normalise_quote(quote_texts[index]) not in normal_body:
             reader.warning(("quotes", index, "text"), f"quote by '{quote.by}' does not appear in the body")
