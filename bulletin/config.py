@@ -42,6 +42,11 @@ class ThreatLevel:
     cap: CapMap
     rank: int  # position on the scale, 0 = lowest
 
+    @property
+    def text_colour(self) -> str:
+        """The colour of the label drawn on ``colour``: black or white, whichever contrasts more."""
+        return text_colour_on(self.colour)
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -144,7 +149,7 @@ def _timezone(reader: f.Reader, at: KeyPath, value: Any) -> str:
     return result
 
 
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 
 
 @f.accepts(f.matching(f.whole(HEX_COLOUR.pattern), "must be a hex colour like #c62828, in quotes"))
@@ -153,25 +158,41 @@ def _colour(reader: f.Reader, at: KeyPath, value: Any) -> str:
         raise f.Invalid("is empty; write the colour in quotes, like '#c62828' (YAML reads # as a comment)")
     result = f.line_text(reader, at, value)
     if not HEX_COLOUR.fullmatch(result):
-        raise f.Invalid(f"'{result}' must be a hex colour like #c62828 (put it in quotes)")
-    ratio = contrast_with_white(result)
-    if ratio < 4.5:  # the level's label is white text on this colour (SPEC §6: WCAG 2.2 AA)
-        raise f.Invalid(
-            f"{result} gives white text a contrast of {ratio:.2f}:1; WCAG AA needs 4.5:1, use a darker colour"
-        )
+        raise f.Invalid(f"'{result}' must be a hex colour like #c62828 or #c22 (put it in quotes)")
+    if len(result) == 4:  # #rgb is #rrggbb with each digit doubled; one form keeps the arithmetic simple
+        result = "#" + "".join(digit * 2 for digit in result[1:])
+    # Any colour is accepted: the label on it is black or white, whichever contrasts more (text_colour_on).
+    # There is no warning for a colour on which neither reaches WCAG AA's 4.5:1 because it could never
+    # fire: the better of the two contrasts is lowest where they are equal, at the luminance L with
+    # (L + 0.05) / 0.05 == 1.05 / (L + 0.05), that is (L + 0.05)² == 0.0525, and there both are 4.58:1.
     return result.lower()
 
 
-def contrast_with_white(colour: str) -> float:
-    """WCAG contrast ratio of white text on ``colour`` (#rrggbb)."""
+BLACK = "#000000"
+WHITE = "#ffffff"
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of ``colour`` (#rrggbb): 0 for black, 1 for white."""
 
     def channel(hex_pair: str) -> float:
         c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        # sRGB's 0.04045; WCAG's text says 0.03928, but no 8-bit value lies between the two
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return 1.05 / (luminance + 0.05)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours, from 1 (the same) to 21 (black and white)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour_on(background: str) -> str:
+    """Black or white, whichever contrasts more with ``background``: at least 4.58:1 for any colour."""
+    return BLACK if contrast_ratio(BLACK, background) > contrast_ratio(WHITE, background) else WHITE
 
 
 @f.accepts(

@@ -53,6 +53,8 @@ _BLOCKS = frozenset(
     | {"h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "details", "summary"}
 )
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_LINK_TAG = re.compile(r"<a(\s[^>]*)?>|</a>")  # in nh3's output, where no attribute value holds ">"
+_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="([^"]*)")?')
 _ID_ATTRIBUTES = re.compile(r'(\s(?:id|href)=")(#?)')
 # One line of words and plain punctuation: Markdown would make it one <p> and change nothing in it.
 # No character Markdown, the sanitiser or the HTML serialiser treats specially (& < > * _ ` [ ] \\ |
@@ -166,7 +168,7 @@ def _prefix_ids(fragment: str, prefix: str) -> str:
 
 
 def sanitise(fragment: str) -> str:
-    return nh3.clean(
+    clean = nh3.clean(
         fragment,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
@@ -174,6 +176,36 @@ def sanitise(fragment: str) -> str:
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
     )
+    return _unwrap_links_without_href(clean) if "<a " in clean else clean
+
+
+def _unwrap_links_without_href(fragment: str) -> str:
+    """Unwrap every ``<a>`` without ``href`` in nh3's output, keeping its content.
+
+    nh3 drops an unsafe href (``javascript:``, ``data:``) but keeps the element and gives it
+    ``rel``, and an ``<a>`` with ``rel`` and no ``href`` is invalid HTML. The link is gone either
+    way, so its text stays as text. Attributes that still mean something without a link (an
+    ``id`` other links may point at, ``lang``, ``title``, ``class``, ``dir``) are kept on a ``<span>``.
+
+    Regular expressions suffice here because this is nh3's serialisation, not an author's HTML:
+    every attribute value is double-quoted with ``<``, ``>`` and ``"`` escaped, every ``<a>`` has
+    its ``</a>``, and no raw-text element (script, style) survives. Links can still nest (one inside
+    a table cell inside another), hence the stack.
+    """
+    closers: list[str] = []  # what each open <a> ends with: "</a>", "</span>" or nothing
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group() == "</a>":
+            return closers.pop() if closers else match.group()
+        attributes = _ATTRIBUTE.findall(match.group(1) or "")
+        if any(name == "href" for name, _ in attributes):
+            closers.append("</a>")
+            return match.group()
+        kept = "".join(f' {name}="{value}"' for name, value in attributes if name in ALLOWED_ATTRIBUTES["*"])
+        closers.append("</span>" if kept else "")
+        return f"<span{kept}>" if kept else ""
+
+    return _LINK_TAG.sub(replace, fragment)
 
 
 def html_to_text(fragment: str) -> str:

@@ -30,6 +30,7 @@ class LevelView:
     label: str
     meaning: str
     colour: str
+    text_colour: str  # black or white, whichever contrasts more with colour: the label's colour on it
     since: Moment | None
     note: str
 
@@ -40,6 +41,7 @@ class LevelView:
             level.label,
             level.meaning,
             level.colour,
+            level.text_colour,
             change.since if change else None,
             change.note if change else "",
         )
