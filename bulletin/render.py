@@ -20,41 +20,12 @@ from markupsafe import Markup
 
 from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
+from .i18n import Localiser, load_interface
 from .paths import THEME_ROOT, relative_url
 from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .sourcefile import decode
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "cy": [
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ],
-}
 
 
 def template_dirs(site_root: Path) -> list[Path]:
@@ -72,6 +43,11 @@ class Renderer:
         self.template_dirs = template_dirs(site_root)
         self.sources: dict[str, tuple[str, str]] = {}  # template name -> (text, file)
         self.load_problems: list[Problem] = []
+        self.localiser = Localiser(language)
+        self.interface = load_interface(language)
+        # The one warning about the language (unknown, or no interface translation), for the caller
+        # to report at site.yaml's language; None when both formats and interface are in it.
+        self.warning: str | None = self.localiser.warning or self.interface.warning
         self.env = jinja2.Environment(
             loader=jinja2.FunctionLoader(self._source),
             autoescape=True,
@@ -79,7 +55,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        self.env.install_gettext_translations(self.interface.translations, newstyle=True)  # type: ignore[attr-defined]
         self.env.filters.update(
             date=self.format_date,
             datetime=self.format_datetime,
@@ -87,6 +65,9 @@ class Renderer:
             iso=iso,
             number=self.format_number,
         )
+        # For texts a script counts in (the search page): one sample number per plural category.
+        self.env.globals["plural_samples"] = self.localiser.plural_samples()
+        self.env.globals["formats_locale"] = self.localiser.bcp47
         self.set_globals(globals_)
         self.digest = self.templates_digest()
 
@@ -110,9 +91,17 @@ class Renderer:
             self.digest = digest
         return True
 
+    def _interface_digest(self) -> str:
+        """The interface catalogues, read again: a changed catalogue changes pages as a template would."""
+        interface = load_interface(self.language)
+        if interface.digest != self.interface.digest:
+            self.interface = interface
+            self.env.install_gettext_translations(interface.translations, newstyle=True)  # type: ignore[attr-defined]
+        return interface.digest
+
     def templates_digest(self) -> str:
         """Read every template file once (Jinja is served from what was read here) and digest
-        them all: any change to one can change any page."""
+        them all, with the interface catalogues: any change to one can change any page."""
         digest = hashlib.sha256()
         sources: dict[str, tuple[str, str]] = {}
         problems = Problems()
@@ -132,6 +121,7 @@ class Renderer:
                 problems.extend(decoding)
                 if text is not None:
                     sources.setdefault(str(found.relative), (text, str(found.path)))
+        digest.update(b"catalogues\0" + self._interface_digest().encode())
         self.sources = sources
         self.load_problems = problems.sorted()
         return digest.hexdigest()
@@ -195,26 +185,16 @@ class Renderer:
         )
 
     def format_date(self, value: Moment | dt.datetime) -> str:
-        at = value.at if isinstance(value, Moment) else value
-        months = MONTHS.get(self.language.split("-")[0], MONTHS["en"])
-        if self.language.lower() == "en-us":
-            return f"{months[at.month - 1]} {at.day}, {at.year}"
-        return f"{at.day} {months[at.month - 1]} {at.year}"
+        return self.localiser.date(value)
 
     def format_month(self, value: Moment | dt.datetime) -> str:
-        at = value.at if isinstance(value, Moment) else value
-        months = MONTHS.get(self.language.split("-")[0], MONTHS["en"])
-        return f"{months[at.month - 1]} {at.year}"
+        return self.localiser.month(value)
 
     def format_datetime(self, value: Moment | dt.datetime) -> str:
-        if isinstance(value, Moment) and value.date_only:
-            return self.format_date(value)
-        at = value.at if isinstance(value, Moment) else value
-        return f"{self.format_date(at)}, {at:%H:%M}"
+        return self.localiser.datetime(value)
 
-    def format_number(self, value: int) -> str:
-        separator = "," if self.language.split("-")[0] in ("en", "cy", "ga", "ja", "zh", "ko", "he") else "\u202f"
-        return f"{value:,}".replace(",", separator)
+    def format_number(self, value: float) -> str:
+        return self.localiser.number(value)
 
 
 def iso(value: Moment | dt.datetime) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 _SCHEMA = 1  # raise when the layout of cached data changes
-_LIBRARIES = ("Markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe")  # all that shape a page's bytes
+_LIBRARIES = ("Markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "Babel")  # all that shape a page's bytes
 
 
 @functools.cache

@@ -2,13 +2,14 @@
 
 A build that succeeded leaves ``last-build.json`` in the cache folder. It holds a digest of the
 status (inode, size, modification and change times, link targets) of every input the build
-read (site.yaml, content/, templates/, static/, published/ and the default theme), taken
-*before* any of them was read, so an edit made during the build is seen by the next run; a
-digest of every file the build left in the output; the options and code that made it; and the
-span of time over which that output stays true (until the next embargo lifts, a briefing
-expires, an update or cancel is due or an alert leaves the alerts window). The next run with
-the same options walks the same folders: when everything matches and the clock is inside the
-span, nothing is parsed, rendered or written, and the stamped warnings are reported again.
+read (site.yaml, content/, templates/, static/, published/, the default theme and the interface
+catalogues), taken *before* any of them was read, so an edit made during the build is seen by
+the next run; a digest of every file the build left in the output; the options and code that
+made it; and the span of time over which that output stays true (until the next embargo lifts,
+a briefing expires, an update or cancel is due or an alert leaves the alerts window). The next
+run with the same options walks the same folders: when everything matches and the clock is
+inside the span, nothing is parsed, rendered or written, and the stamped warnings are reported
+again.
 
 Change times cannot be set by a user, so an edit to a source that restores size and modification
 time (``cp -p``, ``touch -d``) is still seen, and so is a chmod. In the output, where the change
@@ -35,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import Problem, Severity
+from .i18n import LOCALE_ROOT
 from .paths import THEME_ROOT
 from .signing import fingerprint, not_ours, signing_key
 
@@ -56,6 +58,8 @@ def inputs_digest(site_root: Path, theme_root: Path) -> bytes | None:
             for name in names:
                 _add_file(digest, root / name, f"{shown}{name}", follow=False)  # a swapped link to the folder
                 _add_tree(digest, root / name, f"{shown}{name}", inside=(root, root / name))
+        # The interface catalogues shape pages as the theme's templates do.
+        _add_tree(digest, LOCALE_ROOT, "locale", inside=(LOCALE_ROOT,))
     except _Unreadable:
         return None
     return digest.digest()

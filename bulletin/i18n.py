@@ -1,0 +1,180 @@
+"""The site's language: dates and numbers the way its readers write them, and the interface in it.
+
+Dates, months and numbers come from CLDR through Babel, so every language Babel knows is formatted
+correctly without a table here. The words of the default theme come from the gettext catalogues
+shipped in ``bulletin/locale/`` (scripts/catalogues.py keeps them); a language without one keeps
+the English interface. Neither problem stops a build: the caller reports the warning text at
+site.yaml's ``language``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.numbers import format_decimal
+
+from .fields import Moment
+
+LOCALE_ROOT = Path(__file__).resolve().parent / "locale"
+DOMAIN = "bulletin"
+
+# A bare "en" reads as British English: Bulletin's first sites are UK services, and "3 August 2016"
+# is also the form most English-speaking countries outside the US use. en-US asks for US forms.
+_BARE = {"en": Locale("en", "GB")}
+
+# CLDR's minimumGroupingDigits = 2: a four-digit number is written without a separator ("2800",
+# but "12.800"). Babel does not read this setting, so these locales (CLDR 47-48) are listed here.
+_MIN_GROUPING_TWO_LANGUAGES = frozenset({"be", "bg", "et", "hu", "hy", "ia", "ie", "it", "ka", "lv", "pl", "sl", "sq"})
+_MIN_GROUPING_TWO_LOCALES = frozenset(
+    {"es", "es_EA", "es_ES", "es_GQ", "es_IC", "es_PH", "ru_UA"}
+    | {f"pt_{region}" for region in ("PT", "CH", "CV", "GQ", "GW", "LU", "MO", "MZ", "ST", "TL")}
+)
+
+# Numbers that show each CLDR plural category (one, few, many...) in some language: 1000000 is
+# French and Spanish "many" ("1 million de ...").
+_PLURAL_CANDIDATES = (*range(0, 201), 1000, 1000000)
+
+
+def resolve_locale(tag: str) -> Locale | None:
+    """Babel's locale for a BCP 47 tag: the tag itself, else its language alone (``cy-XX`` -> cy);
+    None when Babel does not know the language."""
+    language = tag.split("-")[0].lower()
+    if tag.lower() in _BARE:
+        return _BARE[tag.lower()]
+    for candidate in (tag, language):
+        try:
+            locale = Locale.parse(candidate, sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            continue
+        # Babel answers "und" with en_US and knows a "root" locale: neither is a language.
+        if locale.language == language:
+            return locale
+    return None
+
+
+class Localiser:
+    """Dates, months and numbers in one language; the methods are the templates' filters.
+
+    Values are already in the site's time zone (``Moment.at``): they are formatted in their own
+    zone, never converted.
+    """
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        found = resolve_locale(tag)
+        self.warning: str | None = None
+        if found is None:
+            self.warning = f"unknown language '{tag}': dates, numbers and the interface stay in English"
+        self.locale: Locale = found or _BARE["en"]
+
+    @property
+    def bcp47(self) -> str:
+        """The locale formatting really uses, as a BCP 47 tag (for scripts formatting alike)."""
+        return str(self.locale).replace("_", "-")
+
+    def date(self, value: Moment | dt.datetime) -> str:
+        """``3 August 2016``, ``August 3, 2016``, ``3 août 2016``."""
+        at = value.at if isinstance(value, Moment) else value
+        return format_date(at.date(), "long", locale=self.locale)
+
+    def datetime(self, value: Moment | dt.datetime) -> str:
+        """``3 August 2016, 09:30``; a Moment without a time of day is just its date."""
+        if isinstance(value, Moment) and value.date_only:
+            return self.date(value)
+        at = value.at if isinstance(value, Moment) else value
+        time = format_time(at, "short", tzinfo=at.tzinfo, locale=self.locale)
+        # CLDR's own way of joining a long date and a time ("{1}, {0}"); quotes escape literals.
+        joined = get_datetime_format("long", locale=self.locale).replace("'", "")
+        return joined.replace("{0}", time).replace("{1}", self.date(at))
+
+    def month(self, value: Moment | dt.datetime) -> str:
+        """``August 2016``, ``août 2016``, ``agosto de 2016``."""
+        at = value.at if isinstance(value, Moment) else value
+        return format_skeleton("yMMMM", at, tzinfo=at.tzinfo, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """``2,800``, ``2 800`` (narrow no-break space in French), ``2800`` and ``12.800`` in Spanish."""
+        group = abs(value) >= 10000 or not self._min_grouping_two
+        return format_decimal(value, locale=self.locale, group_separator=group)
+
+    @property
+    def _min_grouping_two(self) -> bool:
+        return self.locale.language in _MIN_GROUPING_TWO_LANGUAGES or str(self.locale) in _MIN_GROUPING_TWO_LOCALES
+
+    def plural_samples(self) -> tuple[tuple[str, int], ...]:
+        """A number of each of the language's CLDR plural categories, for texts a script counts in:
+        the page renders the text of each category and the script picks one with Intl.PluralRules."""
+        samples: dict[str, int] = {}
+        for n in _PLURAL_CANDIDATES:
+            samples.setdefault(self.locale.plural_form(n), n)
+        return tuple(samples.items())
+
+
+def language_name(tag: str) -> str:
+    """The language's name in itself, as a language switch labels it: English, Cymraeg, Français."""
+    locale = resolve_locale(tag)
+    name = locale.get_language_name(locale) if locale is not None else None
+    if not name:
+        return tag
+    return name[:1].upper() + name[1:]
+
+
+@dataclass(frozen=True)
+class Interface:
+    """The interface translations of one language, and what they were read from."""
+
+    translations: gettext.NullTranslations
+    warning: str | None  # set when the interface stays in English
+    digest: str  # of the catalogues read: pages made with other catalogues are out of date
+
+
+def catalogue_names(tag: str) -> list[str]:
+    """The catalogue folders that could serve a tag, most specific first: fr-CA -> fr_CA, fr."""
+    locale = resolve_locale(tag)
+    full = str(locale) if locale is not None and tag.lower() not in _BARE else tag.replace("-", "_")
+    parts = full.split("_")
+    names = ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    return [n for i, n in enumerate(names) if n not in names[:i]]
+
+
+def load_interface(tag: str, root: Path | None = None) -> Interface:
+    """The compiled catalogues for ``tag`` (``<root>/<name>/LC_MESSAGES/bulletin.mo``, the shipped
+    ones by default), the most specific first with the others behind it for what it lacks; English
+    needs none."""
+    root = LOCALE_ROOT if root is None else root
+    digest = hashlib.sha256()
+    found: list[gettext.GNUTranslations] = []
+    for name in catalogue_names(tag):
+        path = root / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        found.append(gettext.GNUTranslations(io.BytesIO(data)))
+    if not found:
+        english = tag.split("-")[0].lower() == "en"
+        warning = None if english else f"no interface translation for '{tag}'; the interface stays in English"
+        return Interface(gettext.NullTranslations(), warning, digest.hexdigest())
+    for more_specific, fallback in zip(found, found[1:], strict=False):
+        more_specific.add_fallback(fallback)
+    return Interface(found[0], None, digest.hexdigest())
+
+
+def interface_translations(tag: str) -> tuple[gettext.NullTranslations, str | None]:
+    """The interface's translations for a site language, and the warning to give when there are none."""
+    interface = load_interface(tag)
+    return interface.translations, interface.warning
+
+
+def language_warning(tag: str) -> str | None:
+    """The one warning a site in ``tag`` deserves: its language is unknown, or has no interface
+    translation. None when both its formats and its interface are in that language."""
+    return Localiser(tag).warning or load_interface(tag).warning

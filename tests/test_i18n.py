@@ -1,0 +1,160 @@
+"""The localised interface: dates and numbers from CLDR per language, the interface catalogues, and
+sites built in French, Welsh and Spanish with no English left in the interface."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bulletin.fields import Moment
+from bulletin.i18n import Localiser, catalogue_names, interface_translations, language_name, load_interface
+from bulletin.render import Renderer
+
+LONDON = ZoneInfo("Europe/London")
+MORNING = Moment(dt.datetime(2016, 8, 3, 9, 30, tzinfo=LONDON))
+DAY = Moment(dt.datetime(2016, 8, 3, tzinfo=LONDON), date_only=True)
+NNBSP = "\u202f"  # CLDR's group separator in French, and before AM/PM in US English
+
+# tag: (date, date and time, month, 2800, 12800)
+EXPECTED = {
+    "en": ("3 August 2016", "3 August 2016, 09:30", "August 2016", "2,800", "12,800"),
+    "en-GB": ("3 August 2016", "3 August 2016, 09:30", "August 2016", "2,800", "12,800"),
+    "en-US": ("August 3, 2016", f"August 3, 2016, 9:30{NNBSP}AM", "August 2016", "2,800", "12,800"),
+    "cy": ("3 Awst 2016", "3 Awst 2016, 09:30", "Awst 2016", "2,800", "12,800"),
+    "cy-GB": ("3 Awst 2016", "3 Awst 2016, 09:30", "Awst 2016", "2,800", "12,800"),
+    "fr": ("3 août 2016", "3 août 2016, 09:30", "août 2016", f"2{NNBSP}800", f"12{NNBSP}800"),
+    "fr-CA": ("3 août 2016", "3 août 2016, 09 h 30", "août 2016", "2\xa0800", "12\xa0800"),
+    # CLDR's minimumGroupingDigits = 2 for Spanish: four digits stand alone.
+    "es": ("3 de agosto de 2016", "3 de agosto de 2016, 9:30", "agosto de 2016", "2800", "12.800"),
+    "es-US": ("3 de agosto de 2016", f"3 de agosto de 2016, 9:30{NNBSP}a.m.", "agosto de 2016", "2,800", "12,800"),
+    "de": ("3. August 2016", "3. August 2016, 09:30", "August 2016", "2.800", "12.800"),
+    "xx": ("3 August 2016", "3 August 2016, 09:30", "August 2016", "2,800", "12,800"),
+}
+
+
+@pytest.mark.parametrize("tag", sorted(EXPECTED))
+def test_dates_months_and_numbers_per_language(tag: str) -> None:
+    date, date_time, month, small, large = EXPECTED[tag]
+    local = Localiser(tag)
+    assert local.date(MORNING) == date
+    assert local.date(MORNING.at) == date
+    assert local.datetime(MORNING) == date_time
+    assert local.datetime(MORNING.at) == date_time
+    assert local.datetime(DAY) == date  # a date without a time of day stays a date
+    assert local.month(MORNING) == month
+    assert local.number(2800) == small and local.number(12800) == large
+    assert local.number(7) == "7"
+
+
+def test_only_an_unknown_language_warns_and_formats_in_english() -> None:
+    assert Localiser("xx").warning == "unknown language 'xx': dates, numbers and the interface stay in English"
+    assert all(Localiser(tag).warning is None for tag in EXPECTED if tag != "xx")
+    assert Localiser("xx").bcp47 == "en-GB" and Localiser("en").bcp47 == "en-GB"
+    assert Localiser("fr-XX").bcp47 == "fr"  # an unknown region falls back to the language
+
+
+def test_values_are_formatted_in_their_own_time_zone_never_converted() -> None:
+    late = dt.datetime(2016, 12, 31, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert Localiser("en-GB").datetime(late) == "31 December 2016, 23:30"
+    assert Localiser("fr").month(late) == "décembre 2016"
+    summer = dt.datetime(2016, 8, 31, 23, 59, tzinfo=ZoneInfo("Pacific/Kiritimati"))
+    assert Localiser("cy").datetime(summer) == "31 Awst 2016, 23:59"
+
+
+def test_language_names_as_a_switch_labels_them() -> None:
+    assert [language_name(t) for t in ("en", "en-GB", "cy", "fr", "fr-CA", "es", "es-US")] == [
+        "English",
+        "English",
+        "Cymraeg",
+        "Français",
+        "Français",
+        "Español",
+        "Español",
+    ]
+    assert language_name("xx") == "xx"
+
+
+def test_plural_samples_give_a_number_of_every_category() -> None:
+    assert dict(Localiser("en").plural_samples()) == {"one": 1, "other": 0}
+    assert dict(Localiser("cy").plural_samples()) == {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 6, "other": 4}
+    assert dict(Localiser("fr").plural_samples()) == {"one": 0, "other": 2, "many": 1000000}
+
+
+def test_catalogues_most_specific_first() -> None:
+    assert catalogue_names("fr-CA") == ["fr_CA", "fr"]
+    assert catalogue_names("cy") == ["cy"]
+    assert catalogue_names("zh-Hant-TW") == ["zh_Hant_TW", "zh_Hant", "zh"]
+    assert catalogue_names("en") == ["en"]
+
+
+@pytest.mark.parametrize("tag", ["en", "en-GB", "en-US"])
+def test_english_needs_no_catalogue(tag: str) -> None:
+    translations, warning = interface_translations(tag)
+    assert type(translations) is gettext.NullTranslations and warning is None
+
+
+def test_a_language_without_a_catalogue_keeps_the_english_interface_with_one_warning() -> None:
+    translations, warning = interface_translations("de")
+    assert type(translations) is gettext.NullTranslations
+    assert warning == "no interface translation for 'de'; the interface stays in English"
+    assert Renderer(Path("/nonexistent"), "de", {}).warning == warning
+    # An unknown language is one warning that says it all, not two.
+    assert Renderer(Path("/nonexistent"), "xx", {}).warning == Localiser("xx").warning
+    assert Renderer(Path("/nonexistent"), "en-GB", {}).warning is None
+
+
+def _write_catalogue(root: Path, name: str, messages: dict[str, str]) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale=name.split("_")[0])
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    folder = root / name / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "bulletin.mo", "wb") as handle:
+        write_mo(handle, catalog)
+
+
+def test_a_regional_catalogue_falls_back_to_its_language_for_what_it_lacks(tmp_path: Path) -> None:
+    _write_catalogue(tmp_path, "fr", {"Search": "Recherche", "Archive": "Archives"})
+    _write_catalogue(tmp_path, "fr_CA", {"Search": "Rechercher"})
+    interface = load_interface("fr-CA", tmp_path)
+    assert interface.warning is None
+    assert interface.translations.gettext("Search") == "Rechercher"
+    assert interface.translations.gettext("Archive") == "Archives"
+    assert interface.translations.gettext("Home") == "Home"
+
+
+def test_templates_translate_and_a_changed_catalogue_changes_the_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bulletin.i18n as i18n
+
+    locale = tmp_path / "locale"
+    _write_catalogue(locale, "fr", {"Search": "Recherche"})
+    monkeypatch.setattr(i18n, "LOCALE_ROOT", locale)
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "templates" / "t.html").write_text(
+        "{{ _('Search') }}|{% trans n=3 %}{{ n }} left{% endtrans %}|{{ when|date }}|{{ 2800|number }}\n"
+    )
+    renderer = Renderer(site, "fr", {})
+    assert renderer.render("t.html", {"when": MORNING}, "a test") == f"Recherche|3 left|3 août 2016|2{NNBSP}800\n"
+    before = renderer.digest
+    assert renderer.refresh() and renderer.digest == before
+    _write_catalogue(locale, "fr", {"Search": "Rechercher", "%(n)s left": "%(n)s restants"})
+    assert renderer.refresh() and renderer.digest != before  # pages made with the old catalogue are stale
+    assert renderer.render("t.html", {"when": MORNING}, "a test") == f"Rechercher|3 restants|3 août 2016|2{NNBSP}800\n"
+
+
+def test_translated_text_is_escaped_like_any_other_value(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "templates" / "t.html").write_text("{% trans %}Hello {{ name }}{% endtrans %}|{{ _('Hi %(x)s', x=name) }}")
+    out = Renderer(site, "en-GB", {}).render("t.html", {"name": "<b>"}, "a test")
+    assert out == "Hello &lt;b&gt;|Hi &lt;b&gt;"
