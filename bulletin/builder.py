@@ -6,6 +6,7 @@ rendered; then the whole site is written beside the output and swapped in at onc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -13,17 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, Memo
 from .clock import resolve_now
 from .diskcache import DiskCache
 from .errors import BulletinError, Problem, Problems
 from .outputs.cap import NewMessage
 from .outputs.data import DataOutput, data_files
 from .outputs.html import PageSpec, navigation, plan_pages
+from .outputs.languages import Edition, alternates, available, editions
 from .outputs.structured import news_article
 from .pagecache import Kept, PageStore, common_key, page_key
 from .pagejobs import render_all
-from .paths import THEME_ROOT, UnsafePath, output_file, output_overlap
+from .paths import THEME_ROOT, UnsafePath, output_file, output_overlap, page_link
 from .published import RECORD_DIR, read_record, record_path, remove_stale_temporaries, write_record
 from .render import Renderer
 from .site import Site, load_site
@@ -119,7 +121,31 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         rendering = time.perf_counter()
         views = ViewBuilder(site, options.cache.memo if options.cache else None)
         store = _page_store(options, output) if write else None
-        pages = render_pages(site, views, renderer, reporter, problems, options.cache, options.jobs, store)
+        pages: dict[PurePosixPath, bytes | Kept] = {}
+        languages: dict[PurePosixPath, tuple[tuple[str, str], ...] | None] = {}
+        translated: list[tuple[Edition, ViewBuilder, Memo | None]] = []
+        for edition in editions(site):
+            # Each translation has its own views, renderer (catalogue, dates) and, in a live session, caches.
+            cache = options.cache if options.cache is None or edition.main else options.cache.edition(edition.language)
+            edition_views, edition_renderer = views, renderer
+            if not edition.main:
+                edition_views = ViewBuilder(edition.site, cache.memo if cache else None)
+                edition_renderer = _renderer(edition.site, cache)
+                translated.append((edition, edition_views, cache.memo if cache else None))
+            pages.update(
+                render_pages(
+                    edition.site,
+                    edition_views,
+                    edition_renderer,
+                    reporter,
+                    problems,
+                    cache,
+                    options.jobs,
+                    store,
+                    edition,
+                    languages,
+                )
+            )
         html_count = len(pages)
         kept = sum(isinstance(page, Kept) for page in pages.values())
         reporter.detail(
@@ -128,7 +154,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         )
         record = read_record(site.root, problems)
         memo = options.cache.memo if options.cache else None
-        machine = data_files(site, views, list(pages), problems, record, memo)
+        machine = data_files(site, views, list(pages), problems, record, memo, translated, languages)
         pages.update(machine.files)
         if options.locked:
             for (slug, number), new in sorted(machine.new_messages.items()):
@@ -348,8 +374,11 @@ def render_pages(
     cache: BuildCache | None = None,
     jobs: int = 1,
     store: PageStore | None = None,
+    edition: Edition | None = None,
+    languages: dict[PurePosixPath, tuple[tuple[str, str], ...] | None] | None = None,
 ) -> dict[PurePosixPath, bytes | Kept]:
-    """Every page, rendered, or kept from the last build when ``store`` says nothing it is made of changed."""
+    """Every page of one language's edition (default: the main one), rendered, or kept from the last
+    build when ``store`` says nothing it is made of changed."""
     specs: list[PageSpec] = list(plan_pages(site, views))
     if cache:
         cache.pages.begin((renderer.digest, renderer.plain_globals()))
@@ -360,13 +389,19 @@ def render_pages(
     sources: dict[str, str] = {}
     warned: set[str] = set()
     for index, spec in enumerate(specs):
+        if edition is not None and not edition.main:
+            spec = dataclasses.replace(spec, url=edition.path(spec.url))
         path = output_file(spec.url)
         key = str(path).casefold()
         if key in sources:
             problems.error(_where(spec.source), 1, f"{spec.source} and {sources[key]} would both be written to {path}")
             continue
         sources[key] = spec.source
-        context = {**spec.context, "page_url": spec.url}
+        context = {**spec.context, "page_url": spec.url, **_language_context(site, spec, edition)}
+        if languages is not None and "alternates" in context:  # for the sitemap
+            versions = context["alternates"]
+            own = any(a.current and a.translated for a in versions)
+            languages[path] = tuple((a.lang, a.absolute) for a in versions if a.translated) if own else None
         cached = cache.pages.get(spec.url, spec.template, context) if cache else None
         if store is not None:
             keys[index] = page_key(store.keys, common, spec.template, context)
@@ -405,6 +440,23 @@ def render_pages(
         done[index] = (path, outcome)
     reporter.progress(len(specs), len(specs))
     return dict(done[index] for index in sorted(done))
+
+
+def _language_context(site: Site, spec: PageSpec, edition: Edition | None) -> dict[str, Any]:
+    """What a page needs to know about the site's other languages: the path it has in the main one,
+    the prefix of its own edition, its canonical path and the switch to each language's version."""
+    prefix = edition.prefix if edition is not None else ""
+    main_path = spec.url.removeprefix(prefix) if prefix else spec.url
+    language = edition.language if edition is not None else site.config.language
+    own = available(site, spec.content, language)
+    context: dict[str, Any] = {"page_path": main_path, "canonical_path": spec.url if own else main_path}
+    if not site.config.translations:
+        return context
+    context["lang_prefix"] = prefix
+    if not spec.context.get("absolute_links"):  # the 404 page is served at any address: no switch
+        versions = alternates(site, main_path, spec.content, language)
+        context["alternates"] = tuple(dataclasses.replace(a, url=page_link(spec.url, a.url)) for a in versions)
+    return context
 
 
 def _check_marked(path: PurePosixPath, marked: bool, template: str, warned: set[str], problems: Problems) -> None:

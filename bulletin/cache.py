@@ -81,6 +81,11 @@ class BuildCache:
         self.pages = RenderCache()
         self.renderer: object = None  # render.Renderer, kept so templates compile once
         self.memo = Memo()
+        self.editions: dict[str, BuildCache] = {}  # the pages, renderer and views of each translation
+
+    def edition(self, language: str) -> BuildCache:
+        """What the session keeps for the pages in one more language of the site."""
+        return self.editions.setdefault(language, BuildCache())
 
 
 _MISSING = object()

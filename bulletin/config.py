@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from . import fields as f
-from .errors import Problems, Severity
+from .errors import Problems, Severity, did_you_mean
 from .sitefiles import UnreadableFile, read_inside
 from .sourcefile import decode
 from .yamlsafe import KeyPath, load_yaml
@@ -72,6 +72,26 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class LevelText:
+    """A threat level's label and meaning in another language."""
+
+    label: str | None = None
+    meaning: str | None = None
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What site.yaml says about one more language the site is published in; None: as in the main language."""
+
+    title: str | None = None
+    description: str | None = None
+    organisation_name: str | None = None
+    contact: str | None = None
+    menu: tuple[MenuItem, ...] | None = None
+    levels: tuple[tuple[str, LevelText], ...] = ()  # (level id, its text), in site.yaml's order
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str
@@ -87,6 +107,8 @@ class SiteConfig:
     alert_by_default: bool = False
     allow_raw_html: bool = False
     menu: tuple[MenuItem, ...] = ()
+    translations: dict[str, Translation] = field(default_factory=dict)  # by BCP 47 tag, in site.yaml's order
+    main_language: str = ""  # the site's own language; set where this config is one of its translations
     limits: Limits = Limits()
     extra: dict[str, Any] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # for messages
@@ -101,6 +123,44 @@ class SiteConfig:
     @property
     def level_ids(self) -> tuple[str, ...]:
         return tuple(level.id for level in self.threat_levels)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the site is published in, its main language first."""
+        return (self.main_language or self.language, *self.translations)
+
+    def localised(self, language: str) -> SiteConfig:
+        """This configuration as the pages in ``language`` see it: translated texts where site.yaml gives
+        them, the main language's elsewhere. The main language gives this configuration itself."""
+        if language == self.language or language not in self.translations:
+            return self
+        given = self.translations[language]
+        texts = dict(given.levels)
+        levels = tuple(
+            replace(
+                level,
+                label=texts[level.id].label or level.label,
+                meaning=texts[level.id].meaning or level.meaning,
+            )
+            if level.id in texts
+            else level
+            for level in self.threat_levels
+        )
+        organisation = replace(
+            self.organisation,
+            name=given.organisation_name or self.organisation.name,
+            contact=given.contact or self.organisation.contact,
+        )
+        return replace(
+            self,
+            language=language,
+            main_language=self.language,
+            title=given.title or self.title,
+            description=given.description or self.description,
+            organisation=organisation,
+            threat_levels=levels,
+            menu=self.menu if given.menu is None else given.menu,
+        )
 
 
 # The UK national scale, used when site.yaml does not define its own.
@@ -118,7 +178,7 @@ UK_SCALE: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
+LANGUAGE_TAG = f.LANGUAGE_TAG
 _CAP_SENDER_FORBIDDEN = re.compile(r"[\s,<&]")
 _NOT_A_FOLDER_PATH = re.compile(r"[\\\x00]")
 
@@ -249,6 +309,26 @@ _MENU_ITEM = {
     "url": f.Field(f.link, required=True, doc="a site path like /about/, or an http(s):// or mailto: URL"),
 }
 
+_LEVEL_TEXT = {
+    "id": f.Field(f.id_of("threat level"), required=True, doc="the id of a level of threat_levels"),
+    "label": f.Field(f.line_text, doc="the level's name in this language"),
+    "meaning": f.Field(f.text, doc="what it means, in this language"),
+}
+_TRANSLATED_ORGANISATION = {
+    "name": f.Field(f.line_text, doc="the organisation's name in this language"),
+    "contact": f.Field(f.line_text, doc="the CAP <contact> in this language"),
+}
+_TRANSLATION = {
+    "title": f.Field(f.line_text, doc="the site's title in this language"),
+    "description": f.Field(f.text, doc="the description in this language"),
+    "organisation": f.Field(f.record(_TRANSLATED_ORGANISATION, "organisation"), doc="name, contact"),
+    "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item")), doc="the navigation in this language"),
+    "threat_levels": f.Field(
+        f.list_of(f.record(_LEVEL_TEXT, "a threat level")), doc="{id, label, meaning} of levels to translate"
+    ),
+}
+
+
 SCHEMA: dict[str, f.Field] = {
     "title": f.Field(f.line_text, required=True, doc="the site's title"),
     "description": f.Field(f.text, doc="what the site is, for feeds and search engines"),
@@ -276,6 +356,10 @@ SCHEMA: dict[str, f.Field] = {
     ),
     "allow_raw_html": f.Field(f.boolean, doc="keep raw HTML in Markdown; default false: sanitised to a safe list"),
     "menu": f.Field(f.list_of(f.record(_MENU_ITEM, "a menu item")), doc="{title, url} items for the navigation"),
+    "translations": f.Field(
+        f.by_language(_TRANSLATION, "a translation"),
+        doc="other languages the site is in: {<tag>: {title, description, ...}}",
+    ),
     "limits": f.Field(f.record(_LIMITS, "limits"), doc="per-source budgets; raise them for unusually large files"),
     "extra": f.Field(f.free, doc="free data for templates, never checked"),
 }
@@ -307,6 +391,7 @@ def load_config(site_root: Path, problems: Problems, base_url: str | None = None
     if values is None:
         return None
     levels = _threat_levels(reader, values.get("threat_levels"))
+    translations = _translated(reader, values.get("translations", {}), values.get("language", "en"), levels)
     if reader.failures or any(p.severity is Severity.ERROR for p in found):
         return None
     organisation = values["organisation"]
@@ -325,6 +410,7 @@ def load_config(site_root: Path, problems: Problems, base_url: str | None = None
         alert_by_default=values.get("alert_by_default", False),
         allow_raw_html=values.get("allow_raw_html", False),
         menu=tuple(MenuItem(**item) for item in values.get("menu", ())),
+        translations=translations,
         limits=Limits(**values.get("limits", {})),
         extra=values.get("extra", {}),
         key_lines={str(path[0]): line for path, line in doc.key_lines.items() if len(path) == 1},
@@ -346,6 +432,44 @@ def _threat_levels(reader: f.Reader, given: tuple[dict[str, Any], ...] | None) -
         seen.add(level["id"])
         levels.append(ThreatLevel(**{**level, "cap": CapMap(**level["cap"])}, rank=rank))
     return tuple(levels)
+
+
+def _translated(
+    reader: f.Reader, given: dict[str, dict[str, Any]], language: str, levels: tuple[ThreatLevel, ...]
+) -> dict[str, Translation]:
+    """site.yaml ``translations``: each a language other than the main one, naming only real levels."""
+    result: dict[str, Translation] = {}
+    ids = [level.id for level in levels]
+    for tag, texts in given.items():
+        at: KeyPath = ("translations", tag)
+        if tag.casefold() == language.casefold():
+            reader.error(at, f"translations: '{tag}' is the site's own language (language: {language})", key=True)
+            continue
+        if tag.casefold() in (other.casefold() for other in result):
+            reader.error(at, f"translations: '{tag}' is given twice", key=True)
+            continue
+        seen: set[str] = set()
+        for index, level in enumerate(texts.get("threat_levels", ())):
+            if levels and level["id"] not in ids:
+                hint = did_you_mean(level["id"], ids)
+                reader.error((*at, "threat_levels", index, "id"), f"unknown threat level '{level['id']}'{hint}")
+            elif level["id"] in seen:
+                reader.error((*at, "threat_levels", index, "id"), f"threat level '{level['id']}' is given twice")
+            seen.add(level["id"])
+        organisation = texts.get("organisation", {})
+        menu = texts.get("menu")
+        result[tag] = Translation(
+            title=texts.get("title"),
+            description=texts.get("description"),
+            organisation_name=organisation.get("name"),
+            contact=organisation.get("contact"),
+            menu=None if menu is None else tuple(MenuItem(**item) for item in menu),
+            levels=tuple(
+                (level["id"], LevelText(level.get("label"), level.get("meaning")))
+                for level in texts.get("threat_levels", ())
+            ),
+        )
+    return result
 
 
 def _with_slash(url: str) -> str:

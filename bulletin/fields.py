@@ -397,6 +397,40 @@ def record(schema: Mapping[str, Field], what: str) -> Callable[[Reader, KeyPath,
     return convert
 
 
+LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
+
+
+def by_language(schema: Mapping[str, Field], what: str) -> Callable[[Reader, KeyPath, Any], dict[str, Any]]:
+    """``translations``: a mapping of BCP 47 tags to a record of texts in that language (whether each
+    tag is one of the site's languages is for the caller, which knows them)."""
+    texts = record(schema, what)
+
+    def convert(reader: Reader, at: KeyPath, value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise Invalid(f"must be a mapping of language tags to texts, e.g. {{cy: {{...}}}}, got {_kind(value)}")
+        result: dict[str, Any] = {}
+        for tag, given in value.items():
+            key_at = (*at, tag)
+            if not isinstance(tag, str) or not LANGUAGE_TAG.fullmatch(tag):
+                reader.error(key_at, f"{_name(at)}: '{tag}' is not a BCP 47 language tag such as cy or fr-CA", key=True)
+                continue
+            converted = reader.field(key_at, {} if given is None else given, Field(texts))
+            if converted is not MISSING:
+                result[tag] = converted
+        return result
+
+    convert.languages = texts  # type: ignore[attr-defined]
+    return accepts(
+        lambda describe: {
+            "type": ["object", "null"],
+            "propertyNames": matching(whole(LANGUAGE_TAG.pattern), "is not a BCP 47 language tag such as cy or fr-CA"),
+            "additionalProperties": describe(texts),
+        }
+    )(convert)
+
+
 # What an editor's YAML 1.2 sees (a date is plain text there) and fromisoformat takes: a date, or a
 # date and time with an optional offset, years 1900-2200. Impossible days (02-30) pass; check finds them.
 _YEAR = r"(?:19\d\d|2[01]\d\d|2200)"

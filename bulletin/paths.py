@@ -85,6 +85,26 @@ def relative_url(from_url: str, to_url: str) -> str:
     return result or "./"
 
 
+def page_link(from_url: str, to_url: str) -> str:
+    """A link from a page to a site path; folder links name their ``index.html``, so the site works
+    opened from disk as well as served under any path."""
+    link = relative_url(from_url, to_url)
+    if to_url.startswith("/") and link.endswith("/"):
+        return "index.html" if link == "./" else link + "index.html"
+    return link
+
+
+def localised_path(target: str, prefix: str) -> str:
+    """A site path as the pages of an edition link to it: pages, feeds and the search index are the
+    edition's own; stylesheets, scripts, images, CAP messages and ``alerts.xml`` are shared."""
+    if not prefix or not target.startswith("/") or target.startswith(prefix + "/"):
+        return target
+    name = target.split("#", 1)[0].rsplit("/", 1)[-1]
+    if name == "" or name.endswith(".html") or target in ("/feed.xml", "/feed.json") or target.startswith("/search/"):
+        return prefix + target
+    return target
+
+
 def output_overlap(output: Path, site_root: Path) -> str | None:
     """Why ``output`` may not be the output folder (a build replaces it whole), or None."""
     out = output.resolve()

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
 from .i18n import Localiser, load_interface
-from .paths import THEME_ROOT, relative_url
+from .paths import THEME_ROOT, localised_path, page_link
 from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .sourcefile import decode
 
@@ -210,15 +210,13 @@ def _url(context: Any, target: str) -> Markup | str:
 
     Folder links name their ``index.html``, so the site works opened from disk as well as served
     under any path. Pages served at unknown addresses (the 404 page) get links from the base URL's
-    path instead.
+    path instead. A page of a translation links to its own edition's pages (``lang_prefix``).
     """
+    target = localised_path(target, context.get("lang_prefix", ""))
     if context.get("absolute_links"):
         base_path = urlsplit(context["site"].base_url).path or "/"
         return base_path.rstrip("/") + target if target.startswith("/") else target
-    link = relative_url(context["page_url"], target)
-    if target.startswith("/") and link.endswith("/"):
-        return "index.html" if link == "./" else link + "index.html"
-    return link
+    return page_link(context["page_url"], target)
 
 
 def _as_error(problem: Problem) -> BulletinError:

@@ -7,11 +7,12 @@ returns either a complete, valid :class:`Site` or None with every problem report
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import Memo, ParseCache
@@ -23,6 +24,14 @@ from .content.pages import read_page
 from .content.parse import Kind, ParsedSource, parse_source
 from .content.people import read_person
 from .content.timeline import read_timeline
+from .content.translations import (
+    BriefingText,
+    PageText,
+    read_briefing_text,
+    read_page_text,
+    split_language,
+    unknown_language,
+)
 from .diskcache import DiskCache
 from .errors import Problems
 from .markdown import MarkdownRenderer
@@ -56,6 +65,9 @@ class Site:
     on_pages: tuple[Briefing, ...]  # briefings that get a page, expired ones included (marked), as at now
     listed: tuple[Briefing, ...]  # briefings in listings and feeds: on pages and not expired
     published: tuple[Briefing, ...]  # not draft, not embargoed: what CAP alerts are made from
+    # By language, then by the original's path: what each translation file says.
+    translations: dict[str, dict[str, BriefingText]] = field(default_factory=dict)
+    page_translations: dict[str, dict[str, PageText]] = field(default_factory=dict)
 
     def is_expired(self, briefing: Briefing) -> bool:
         return briefing.expires is not None and briefing.expires.at <= self.now
@@ -70,6 +82,38 @@ class Site:
     @property
     def current_level(self) -> LevelChange | None:
         return self.level_at(self.now)
+
+    def localised(self, language: str) -> Site:
+        """The site as its pages in ``language`` show it: translated briefings, pages, people and
+        site.yaml texts where they exist, the main language's elsewhere."""
+        if language == self.config.language or language not in self.config.translations:
+            return self
+        texts = self.translations.get(language, {})
+        pages = self.page_translations.get(language, {})
+
+        def translated(briefings: tuple[Briefing, ...]) -> tuple[Briefing, ...]:
+            return tuple(texts[b.path].apply(b) if b.path in texts else b for b in briefings)
+
+        return dataclasses.replace(
+            self,
+            config=self.config.localised(language),
+            briefings=translated(self.briefings),
+            on_pages=translated(self.on_pages),
+            listed=translated(self.listed),
+            published=translated(self.published),
+            people={pid: person.localised(language) for pid, person in self.people.items()},
+            pages=tuple(pages[p.path].apply(p) if p.path in pages else p for p in self.pages),
+        )
+
+    def versions(self, briefing: Briefing) -> list[tuple[str, Briefing]]:
+        """``briefing`` in every language it is written in: the main language first, then each
+        translation in site.yaml's order."""
+        result = [(self.config.language, briefing)]
+        for language in self.config.translations:
+            text = self.translations.get(language, {}).get(briefing.path)
+            if text is not None:
+                result.append((language, text.apply(briefing)))
+        return result
 
 
 def load_site(
@@ -107,6 +151,7 @@ def load_site(
             person = read_person(source, problems)
             if person:
                 people[person.id] = person
+                _check_languages(source, (), config, problems)
     person_ids = frozenset(PurePosixPath(s.path).stem for s in parsed if s.kind is Kind.PERSON)
     if memo is not None:
         person_ids = memo.intern("person_ids", person_ids)
@@ -114,8 +159,11 @@ def load_site(
     for source in parsed:  # areas before briefings too: a briefing names them
         if source.kind is Kind.AREAS:
             areas = read_areas(source, problems)
+            for index in range(len(source.doc.value) if source.doc and isinstance(source.doc.value, list) else 0):
+                _check_languages(source, (index,), config, problems)
             if memo is not None:
                 areas = memo.intern("areas", areas)
+    translated, parsed = _translation_sources(parsed, config, problems)
     for source in parsed:
         if source.kind is Kind.BRIEFING:
             briefing = _read_briefing(source, config, person_ids, areas, problems, memo)
@@ -130,6 +178,7 @@ def load_site(
     docs = {source.path: source.doc for source in parsed}
     _check_unique_slugs(briefings, docs, problems, "briefings")
     _check_unique_slugs(pages, docs, problems, "")
+    texts, page_texts = _read_translations(translated, docs, briefings, pages, problems)
     timeline: tuple[LevelChange, ...] | None = ()
     if timeline_source is not None:
         timeline = read_timeline(timeline_source, config, problems)
@@ -158,7 +207,86 @@ def load_site(
         on_pages=on_pages,
         published=published,
         listed=listed,
+        translations=texts,
+        page_translations=page_texts,
     )
+
+
+def _check_languages(source: ParsedSource, at: tuple[int, ...], config: SiteConfig, problems: Problems) -> None:
+    """A person's or an area's ``translations`` may name only the languages of site.yaml."""
+    value = source.doc.value if source.doc else None
+    for part in at:
+        value = value[part] if isinstance(value, list) and part < len(value) else None
+    given = value.get("translations") if isinstance(value, dict) else None
+    for tag in given if isinstance(given, dict) else ():
+        if tag not in config.translations and isinstance(tag, str):
+            listed = ", ".join(config.translations) or "none"
+            line = source.doc.key_line((*at, "translations", tag)) if source.doc else 1
+            problems.error(
+                source.path, line, f"translations: '{tag}' is not one of site.yaml translations (now: {listed})"
+            )
+
+
+def _translation_sources(
+    parsed: list[ParsedSource], config: SiteConfig, problems: Problems
+) -> tuple[list[tuple[ParsedSource, str, str]], list[ParsedSource]]:
+    """Translation files (with their original's path and language) apart from every other source.
+
+    A file named like a translation into a language site.yaml does not list is an error rather
+    than a briefing of its own: published as one, it would repeat the original in another language.
+    """
+    translated: list[tuple[ParsedSource, str, str]] = []
+    others: list[ParsedSource] = []
+    for source in parsed:
+        if source.kind not in (Kind.BRIEFING, Kind.PAGE):
+            others.append(source)
+            continue
+        found = split_language(source.path, config.translations)
+        if found is not None:
+            translated.append((source, *found))
+        elif (tag := unknown_language(source.path)) is not None:
+            listed = ", ".join(config.translations) or "none"
+            problems.error(
+                source.path,
+                1,
+                f"named like a translation into '{tag}' (<name>.<language>.md), but '{tag}' is not one of "
+                f"site.yaml translations (now: {listed}); add it there, or rename the file",
+            )
+        else:
+            others.append(source)
+    return translated, others
+
+
+def _read_translations(
+    translated: list[tuple[ParsedSource, str, str]],
+    docs: dict[str, object],
+    briefings: list[Briefing],
+    pages: list[Page],
+    problems: Problems,
+) -> tuple[dict[str, dict[str, BriefingText]], dict[str, dict[str, PageText]]]:
+    by_path: dict[str, Briefing | Page] = {item.path: item for item in [*briefings, *pages]}
+    texts: dict[str, dict[str, BriefingText]] = {}
+    page_texts: dict[str, dict[str, PageText]] = {}
+    for source, original_path, language in sorted(translated, key=lambda item: item[0].path):
+        original = by_path.get(original_path)
+        if original is None:
+            if original_path not in docs:  # an original with errors is reported on its own
+                problems.extend(source.problems)
+                problems.error(
+                    source.path,
+                    1,
+                    f"a translation into '{language}' without an original: there is no {original_path}",
+                )
+            continue
+        if isinstance(original, Briefing):
+            text = read_briefing_text(source, original, language, problems)
+            if text is not None:
+                texts.setdefault(language, {})[original_path] = text
+        else:
+            page = read_page_text(source, original, language, problems)
+            if page is not None:
+                page_texts.setdefault(language, {})[original_path] = page
+    return texts, page_texts
 
 
 def _read_briefing(

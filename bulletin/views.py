@@ -91,6 +91,8 @@ class BriefingView:
     draft: bool
     embargoed: bool
     extra: dict[str, Any]
+    path: str  # the source file
+    lang: str  # the language its text is in (a page in another language marks it with lang)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class PageView:
     title: str
     body_html: str
     extra: dict[str, Any]
+    path: str
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,8 @@ class ViewBuilder:
             draft=b.draft,
             embargoed=b.publish_at is not None and b.publish_at.at > site.now,
             extra=b.extra,
+            path=b.path,
+            lang=b.language or self.config.languages[0],
         )
 
     def listed(self) -> list[BriefingView]:
@@ -227,7 +233,8 @@ class ViewBuilder:
         return value if self.memo is None else self.memo.intern(key, value)
 
     def page(self, page: Page) -> PageView:
-        return PageView(page.slug, f"/{page.slug}/", page.title, page.body_html, page.extra)
+        lang = page.language or self.config.languages[0]
+        return PageView(page.slug, f"/{page.slug}/", page.title, page.body_html, page.extra, page.path, lang)
 
 
 def _oldest_first(briefings: tuple[Briefing, ...]) -> list[Briefing]:

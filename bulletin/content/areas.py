@@ -215,6 +215,10 @@ ENTRY = {
     "polygon": f.Field(_polygon, doc="[lat, lon] points, at least 4, the last equal to the first, at most 1,000"),
     "circle": f.Field(f.record(_CIRCLE, "circle"), doc="{lat, lon, radius_km}"),
     "geocodes": f.Field(_geocodes, doc="code system to code, e.g. {GSS: E09000033}"),
+    "translations": f.Field(
+        f.by_language({"name": f.Field(_name, doc="the area's name in this language")}, "a translation"),
+        doc="{<language>: {name}}: the CAP areaDesc in each language of site.yaml translations",
+    ),
 }
 GEOMETRY_KEYS = ("polygon", "circle", "geocodes")  # an area needs at least one of them
 
@@ -252,5 +256,10 @@ def read_areas(parsed: ParsedSource, problems: Problems) -> dict[str, Area | Non
             polygon=values.get("polygon", ()),
             circle=Circle(circle["lat"], circle["lon"], circle["radius_km"]) if circle else None,
             geocodes=values.get("geocodes", ()),
+            names=tuple(
+                (language, texts["name"])
+                for language, texts in values.get("translations", {}).items()
+                if "name" in texts
+            ),
         )
     return areas

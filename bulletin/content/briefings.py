@@ -180,7 +180,10 @@ def read_briefing(
         _check_tags(reader, (values["region"],), "region")
     updates = tuple(
         sorted(
-            (Update(**u, line=doc.line(("updates", i, "date"))) for i, u in enumerate(values.get("updates", ()))),
+            (
+                Update(**u, line=doc.line(("updates", i, "date")), index=i)
+                for i, u in enumerate(values.get("updates", ()))
+            ),
             key=lambda u: u.date.at,
         )
     )

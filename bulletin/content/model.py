@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ class Update:
     date: Moment
     note: str
     line: int = 1  # of its date in the source, for messages about the CAP message it publishes
+    index: int = 0  # its position in the file, by which a translation names it
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,15 @@ class Area:
     polygon: tuple[tuple[float, float], ...] = ()
     circle: Circle | None = None
     geocodes: tuple[tuple[str, str], ...] = ()  # (code system, value), in file order
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) of its translations
 
     @property
     def has_shape(self) -> bool:
         return bool(self.polygon) or self.circle is not None
+
+    def localised(self, language: str) -> Area:
+        name = dict(self.names).get(language)
+        return self if name is None else dataclasses.replace(self, name=name)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class Briefing:
     alert: Alert | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     date_line: int = 1  # of ``date`` in the source
+    language: str = ""  # the language of its text when it is a translation; "": the site's language
 
     @property
     def modified(self) -> Moment:
@@ -128,6 +136,27 @@ class Person:
     organisation: str | None = None
     url: str | None = None
     bio_html: str = ""
+    translations: tuple[tuple[str, PersonText], ...] = ()  # (language, texts)
+
+    def localised(self, language: str) -> Person:
+        texts = dict(self.translations).get(language)
+        if texts is None:
+            return self
+        return dataclasses.replace(
+            self,
+            role=texts.role or self.role,
+            organisation=texts.organisation or self.organisation,
+            bio_html=texts.bio_html or self.bio_html,
+        )
+
+
+@dataclass(frozen=True)
+class PersonText:
+    """A person's role, organisation and biography in another language; None or "": as in the main one."""
+
+    role: str | None = None
+    organisation: str | None = None
+    bio_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +168,7 @@ class Page:
     menu: int | None = None
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = ""  # as Briefing.language
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,14 @@ def parse_source(kind: Kind, path: str, data: bytes, renderer: MarkdownRenderer)
                 result = _render(renderer, value, path, line, problems, prefix=f"{key}-")
                 if result is not None:
                     rendered[key] = result
+        translations = doc.value.get("translations") if kind is Kind.PERSON else None
+        for language, texts in translations.items() if isinstance(translations, dict) else ():
+            if isinstance(texts, dict) and isinstance(texts.get("bio"), str):
+                at = ("translations", language, "bio")
+                line = doc.line(at) + (1 if _is_block_scalar(text, doc.line(at)) else 0)
+                result = _render(renderer, texts["bio"], path, line, problems, prefix=f"bio-{language}-")
+                if result is not None:
+                    rendered[f"translations.{language}.bio"] = result
         quotes = doc.value.get("quotes") if kind is Kind.BRIEFING else None
         for index, quote in enumerate(quotes if isinstance(quotes, list) else ()):
             if isinstance(quote, dict) and isinstance(quote.get("text"), str):

@@ -6,7 +6,8 @@ from pathlib import PurePosixPath
 
 from .. import fields as f
 from ..errors import Problems
-from .model import Person
+from ..markdown import RenderedMarkdown
+from .model import Person, PersonText
 from .parse import ParsedSource
 
 PERSON_SCHEMA = {
@@ -15,6 +16,17 @@ PERSON_SCHEMA = {
     "organisation": f.Field(f.line_text, doc="who they speak for"),
     "url": f.Field(f.url, doc="an absolute http:// or https:// URL about them"),
     "bio": f.Field(f.text, doc="a short biography (Markdown)"),
+    "translations": f.Field(
+        f.by_language(
+            {
+                "role": f.Field(f.line_text, doc="their job title in this language"),
+                "organisation": f.Field(f.line_text, doc="who they speak for, in this language"),
+                "bio": f.Field(f.text, doc="the biography in this language (Markdown)"),
+            },
+            "a translation",
+        ),
+        doc="{<language>: {role, organisation, bio}} for each language of site.yaml translations",
+    ),
 }
 
 
@@ -40,4 +52,19 @@ def read_person(parsed: ParsedSource, problems: Problems) -> Person | None:
         organisation=values.get("organisation"),
         url=values.get("url"),
         bio_html=bio.html if bio else "",
+        translations=tuple(
+            (
+                language,
+                PersonText(
+                    texts.get("role"),
+                    texts.get("organisation"),
+                    _html(parsed.fields_markdown.get(f"translations.{language}.bio")),
+                ),
+            )
+            for language, texts in values.get("translations", {}).items()
+        ),
     )
+
+
+def _html(rendered: RenderedMarkdown | None) -> str:
+    return rendered.html if rendered else ""

@@ -19,6 +19,7 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     source: str  # what it is built from, for messages
+    content: str | None = None  # the content file it shows (a briefing, a page), which may be translated
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
         views, listed, site.config.per_page, "/briefings/", "briefings.html", {}, "the briefing listing"
     )
     for briefing in views.briefings.values():
-        yield PageSpec(briefing.url, "briefing.html", {"briefing": briefing}, f"briefing '{briefing.slug}'")
+        what = f"briefing '{briefing.slug}'"
+        yield PageSpec(briefing.url, "briefing.html", {"briefing": briefing}, what, briefing.path)
     for kind, label in (("tags", "tag"), ("regions", "region")):
         groups = views.taxonomy(kind)
         yield PageSpec(f"/{kind}/", "taxonomy-index.html", {"groups": groups, "kind": kind}, f"the {label} index")
@@ -67,7 +69,7 @@ def plan_pages(site: Site, views: ViewBuilder) -> Iterator[PageSpec]:
     yield PageSpec("/search/", "search.html", {}, "the search page")
     for page in site.pages:
         view = views.page(page)
-        yield PageSpec(view.url, "page.html", {"page": view}, page.path)
+        yield PageSpec(view.url, "page.html", {"page": view}, page.path, page.path)
     yield PageSpec("/404.html", "404.html", {"absolute_links": True}, "the 404 page")
 
 

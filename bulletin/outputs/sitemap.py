@@ -8,7 +8,7 @@ robots.txt names /sitemap.xml either way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from ..site import Site
@@ -17,16 +17,23 @@ from .xml import SITEMAP, element, to_bytes
 MAX_URLS = 50_000  # per sitemap file (sitemaps.org)
 MAX_BYTES = 50 * 1024 * 1024  # per sitemap file, uncompressed (sitemaps.org)
 INDEX = PurePosixPath("sitemap.xml")
+XHTML = "http://www.w3.org/1999/xhtml"
+Url = tuple[str, str | None, tuple[tuple[str, str], ...]]  # location, lastmod, (language, URL) of each version
 
 
 def sitemap_files(
-    site: Site, pages: list[PurePosixPath], lastmod: dict[PurePosixPath, str]
+    site: Site,
+    pages: list[PurePosixPath],
+    lastmod: dict[PurePosixPath, str],
+    languages: Mapping[PurePosixPath, Sequence[tuple[str, str]] | None] | None = None,
 ) -> dict[PurePosixPath, bytes]:
     """``/sitemap.xml``, and the parts a sitemap index points at when one file cannot hold every URL.
 
     ``pages`` are output paths (``briefings/x/index.html``); URLs are the folder URLs a host serves.
+    ``languages`` gives a page's versions in each language (``xhtml:link`` alternates, as search
+    engines read them), or None for a page that only repeats another's content (left out).
     """
-    urls = _urls(site, pages, lastmod)
+    urls = _urls(site, pages, lastmod, languages or {})
     whole = _urlset(urls)
     if len(urls) <= MAX_URLS and len(whole) <= MAX_BYTES:
         return {INDEX: whole}
@@ -45,28 +52,40 @@ def sitemap_files(
     return {INDEX: to_bytes(root), **files}
 
 
-def _urls(site: Site, pages: list[PurePosixPath], lastmod: dict[PurePosixPath, str]) -> list[tuple[str, str | None]]:
-    """(URL, lastmod or None) of every page, in path order."""
+def _urls(
+    site: Site,
+    pages: list[PurePosixPath],
+    lastmod: dict[PurePosixPath, str],
+    languages: Mapping[PurePosixPath, Sequence[tuple[str, str]] | None],
+) -> list[Url]:
+    """Every page to index, in path order."""
     urls = []
     for path in sorted(pages, key=str):
         if path.name != "index.html":
             continue  # 404.html and other stand-alone files are not pages to index
+        versions = languages.get(path, ())
+        if versions is None:
+            continue
         folder = str(path.parent) + "/" if str(path.parent) != "." else ""
-        urls.append((site.config.base_url + folder, lastmod.get(path)))
+        urls.append((site.config.base_url + folder, lastmod.get(path), tuple(versions) if len(versions) > 1 else ()))
     return urls
 
 
-def _urlset(urls: list[tuple[str, str | None]]) -> bytes:
+def _urlset(urls: list[Url]) -> bytes:
     root = element(None, "urlset", xmlns=SITEMAP)
-    for loc, modified in urls:
+    if any(versions for _, _, versions in urls):
+        root.set("xmlns:xhtml", XHTML)
+    for loc, modified, versions in urls:
         url = element(root, "url")
         element(url, "loc", loc)
         if modified is not None:
             element(url, "lastmod", modified)
+        for lang, href in versions:
+            element(url, "xhtml:link", rel="alternate", hreflang=lang, href=href)
     return to_bytes(root)
 
 
-def _split(urls: list[tuple[str, str | None]], parts: list[tuple[bytes, str | None]]) -> None:
+def _split(urls: list[Url], parts: list[tuple[bytes, str | None]]) -> None:
     """Append ``urls`` to ``parts`` as one sitemap, or halved until each half is within MAX_BYTES."""
     data = _urlset(urls)
     if len(data) > MAX_BYTES and len(urls) > 1:
@@ -74,7 +93,7 @@ def _split(urls: list[tuple[str, str | None]], parts: list[tuple[bytes, str | No
         _split(urls[:half], parts)
         _split(urls[half:], parts)
         return
-    parts.append((data, _newest(modified for _, modified in urls)))
+    parts.append((data, _newest(modified for _, modified, _ in urls)))
 
 
 def _newest(values: Iterable[str | None]) -> str | None:
