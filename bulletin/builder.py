@@ -16,6 +16,7 @@ from typing import Any
 
 from .cache import BuildCache, Memo
 from .clock import resolve_now
+from .config import CONFIG_FILE
 from .diskcache import DiskCache
 from .errors import BulletinError, Problem, Problems
 from .outputs.cap import NewMessage
@@ -132,6 +133,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                 edition_views = ViewBuilder(edition.site, cache.memo if cache else None)
                 edition_renderer = _renderer(edition.site, cache)
                 translated.append((edition, edition_views, cache.memo if cache else None))
+            if edition_renderer.warning:
+                key = "language" if edition.main else "translations"
+                problems.warning(CONFIG_FILE, site.config.key_lines.get(key, 1), edition_renderer.warning)
             pages.update(
                 render_pages(
                     edition.site,
@@ -349,7 +353,12 @@ def _renderer(site: Site, cache: BuildCache | None = None) -> Renderer:
         "levels": [LevelView.of(level) for level in config.threat_levels],
         "current_level": LevelView.of(config.level(current.level), current) if current else None,
         "timeline": [
-            {"level": LevelView.of(config.level(c.level), c), "since": c.since, "note": c.note}
+            {
+                "level": LevelView.of(config.level(c.level), c),
+                "since": c.since,
+                "note": c.note,
+                "recorded_in": c.recorded_in,
+            }
             for c in reversed(site.timeline)
         ],
         "news_article": functools.partial(news_article, config),

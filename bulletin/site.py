@@ -103,6 +103,7 @@ class Site:
             published=translated(self.published),
             people={pid: person.localised(language) for pid, person in self.people.items()},
             pages=tuple(pages[p.path].apply(p) if p.path in pages else p for p in self.pages),
+            timeline=tuple(change.localised(language) for change in self.timeline),
         )
 
     def versions(self, briefing: Briefing) -> list[tuple[str, Briefing]]:
@@ -182,6 +183,9 @@ def load_site(
     timeline: tuple[LevelChange, ...] | None = ()
     if timeline_source is not None:
         timeline = read_timeline(timeline_source, config, problems)
+        entries = timeline_source.doc.value if timeline_source.doc else None
+        for index in range(len(entries) if isinstance(entries, list) else 0):
+            _check_languages(timeline_source, (index,), config, problems)
     if problems.errors or timeline is None:
         return None
     briefings.sort(key=lambda b: (b.date.at, b.slug), reverse=True)
@@ -470,5 +474,5 @@ def derive_timeline(briefings: tuple[Briefing, ...]) -> tuple[LevelChange, ...]:
     changes: list[LevelChange] = []
     for briefing in sorted(briefings, key=lambda b: (b.date.at, b.slug)):
         if briefing.threat_level and (not changes or changes[-1].level != briefing.threat_level):
-            changes.append(LevelChange(briefing.threat_level, briefing.date, f"Recorded in “{briefing.title}”."))
+            changes.append(LevelChange(briefing.threat_level, briefing.date, recorded_in=briefing.title))
     return tuple(changes)

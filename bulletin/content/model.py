@@ -176,3 +176,9 @@ class LevelChange:
     level: str
     since: Moment
     note: str = ""
+    notes: tuple[tuple[str, str], ...] = ()  # (language, note) of its translations
+    recorded_in: str = ""  # without threat-levels.yaml: the title of the briefing that records the change
+
+    def localised(self, language: str) -> LevelChange:
+        note = dict(self.notes).get(language)
+        return self if note is None else dataclasses.replace(self, note=note)

@@ -22,6 +22,10 @@ def read_timeline(parsed: ParsedSource, config: SiteConfig, problems: Problems) 
         "level": f.Field(f.one_of(*config.level_ids), required=True),
         "since": f.Field(f.moment, required=True),
         "note": f.Field(f.text),
+        "translations": f.Field(
+            f.by_language({"note": f.Field(f.text, doc="the note in this language")}, "a translation"),
+            doc="{<language>: {note}} for each language of site.yaml translations",
+        ),
     }
     changes: list[LevelChange] = []
     seen: dict[str, int] = {}
@@ -29,7 +33,10 @@ def read_timeline(parsed: ParsedSource, config: SiteConfig, problems: Problems) 
         values = reader.mapping((index,), item, entry, "a timeline entry")
         if values is None or "level" not in values or "since" not in values:
             continue
-        change = LevelChange(values["level"], values["since"], values.get("note", ""))
+        notes = tuple(
+            (lang, texts["note"]) for lang, texts in values.get("translations", {}).items() if "note" in texts
+        )
+        change = LevelChange(values["level"], values["since"], values.get("note", ""), notes)
         key = change.since.iso()
         if key in seen:
             reader.error((index, "since"), f"two changes on {key} (the other is entry {seen[key] + 1})")
