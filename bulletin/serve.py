@@ -340,7 +340,9 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             self._send(301, b"", "text/plain", body, extra={"Location": location})
             return
         if key not in snapshot.files:
-            page = snapshot.files.get("404.html", b"Not found\n")
+            # A missing page of a translation (/cy/...) gets that language's 404 page when there is one.
+            edition = key.split("/", 1)[0] if "/" in key else ""
+            page = snapshot.files.get(f"{edition}/404.html") or snapshot.files.get("404.html", b"Not found\n")
             self._send(404, self._read(page, snapshot, html=True), "text/html; charset=utf-8", body)
             return
         kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
