@@ -5,12 +5,19 @@ Message 0 is the ``Alert`` (sent at the briefing's date), then one ``Update`` pe
 Every Update and Cancel references all earlier messages of the chain. A message that the
 record (``published/``) holds is published byte for byte as recorded; one it does not hold yet
 is made from today's sources and handed back to be recorded.
+
+Each message has one ``<info>`` per language the briefing is written in, the main language first.
+A recorded message keeps the languages it was published in: a translation added later goes out
+with the next message, never by rewriting one that aggregators may already hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gettext
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -18,7 +25,9 @@ from urllib.parse import urlsplit
 from ..cache import Memo
 from ..config import SiteConfig
 from ..content.model import Briefing
+from ..content.translations import BriefingText
 from ..errors import Problems
+from ..i18n import load_interface
 from ..published import Record, record_path
 from ..site import Site
 from .areamap import cap_circle, cap_polygon
@@ -26,6 +35,19 @@ from .xml import CAP, element, to_bytes
 
 HEADLINE_LIMIT = 140
 _NS = {"c": CAP}
+
+Version = tuple[str, Briefing]  # (language tag, the briefing's text in it), as ``Site.versions`` gives them
+
+
+def N_(message: str) -> str:
+    """Marks an interface text for the catalogues (gettext's name, which Babel extracts); translated where used."""
+    return message
+
+
+THREAT_LEVEL = N_("%(level)s threat level")
+SECURITY_ALERT = N_("Security alert")
+UPDATE = N_("Update: %(note)s")
+CANCELLED = N_("Cancelled: %(reason)s")
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,7 @@ class Published:
     fields: tuple[tuple[str, str], ...]  # event, urgency, severity, certainty, onset, areaDesc
     headline: str
     summary: str
+    languages: tuple[str, ...] = ()  # of its <info> blocks, in order
 
     @property
     def path(self) -> PurePosixPath:
@@ -99,7 +122,14 @@ def chain(briefing: Briefing, config: SiteConfig) -> list[Message]:
     return messages
 
 
-def message_xml(message: Message, references: list[str], config: SiteConfig, level_id: str | None) -> bytes:
+def message_xml(
+    message: Message,
+    references: list[str],
+    config: SiteConfig,
+    level_id: str | None,
+    versions: Sequence[Version] = (),
+) -> bytes:
+    """The message with one ``<info>`` per version (default: the briefing in the main language alone)."""
     b = message.briefing
     alert = b.alert
     assert alert is not None  # only briefings with an alert have a chain
@@ -118,15 +148,34 @@ def message_xml(message: Message, references: list[str], config: SiteConfig, lev
     if references:
         element(root, "references", " ".join(references))
     element(root, "incidents", b.slug)
+    for language, version in versions or [(config.language, b)]:
+        _info(root, message, version, language, config, level_id)
+    return to_bytes(root)
+
+
+def _info(
+    root: ET.Element, message: Message, b: Briefing, language: str, main: SiteConfig, level_id: str | None
+) -> None:
+    """One language's ``<info>``: its texts from ``b`` and site.yaml's translation; the alert's
+    category, response, urgency, severity, certainty and times are the same in every language."""
+    alert = b.alert
+    assert alert is not None
+    translated = language != main.language
+    config = main.localised(language)
+    words = _interface(language)
     info = element(root, "info")
     level = config.level(level_id) if level_id else None
     cap_map = level.cap if level else None
     response = "None" if message.msg_type == "Cancel" else alert.response
     onset = alert.onset.at if alert.onset else b.date.at
+    # A translation cannot translate alert.event; repeating the main language's words under another
+    # <language> is what the Google profile warns about, so those infos name the level instead.
+    event = event_name(b, level.label if level else None, words, own_event=not translated)
+    path = f"{language}/briefings/{b.slug}/" if translated else f"briefings/{b.slug}/"
     fields = [
-        ("language", config.language),
+        ("language", language),
         ("category", alert.category),
-        ("event", event_name(b, level.label if level else None)),
+        ("event", event),
         ("responseType", response),
         ("urgency", alert.urgency or (cap_map.urgency if cap_map else "Unknown")),
         ("severity", alert.severity or (cap_map.severity if cap_map else "Unknown")),
@@ -135,9 +184,9 @@ def message_xml(message: Message, references: list[str], config: SiteConfig, lev
         ("expires", timestamp(message.expires)),
         ("senderName", config.organisation.name),
         ("headline", b.title),
-        ("description", description(b, message)),
+        ("description", description(b, message, words)),
         ("instruction", b.advice_text or None),
-        ("web", config.base_url + f"briefings/{b.slug}/"),
+        ("web", config.base_url + path),
         ("contact", config.organisation.contact),
     ]
     for name, value in fields:
@@ -158,23 +207,45 @@ def message_xml(message: Message, references: list[str], config: SiteConfig, lev
     else:
         area = element(info, "area")
         element(area, "areaDesc", b.area or b.region or config.title)
-    return to_bytes(root)
 
 
-def event_name(b: Briefing, level_label: str | None) -> str:
-    if b.alert and b.alert.event:
+@functools.cache
+def _interface(language: str) -> gettext.NullTranslations:
+    """The interface words of ``language`` (English where its catalogue lacks them), read once per process."""
+    return load_interface(language).translations
+
+
+def _say(words: gettext.NullTranslations, msgid: str, **values: str) -> str:
+    """``msgid`` in the interface's language; a translation that names other placeholders than the
+    English one falls back to English rather than stopping the build."""
+    try:
+        return words.gettext(msgid) % values
+    except (KeyError, ValueError, TypeError):
+        return msgid % values
+
+
+def event_name(
+    b: Briefing,
+    level_label: str | None,
+    words: gettext.NullTranslations | None = None,
+    *,
+    own_event: bool = True,
+) -> str:
+    if own_event and b.alert and b.alert.event:
         return b.alert.event
-    return f"{level_label} threat level" if level_label else "Security alert"
+    words = words or gettext.NullTranslations()
+    return _say(words, THREAT_LEVEL, level=level_label) if level_label else _say(words, SECURITY_ALERT)
 
 
-def description(b: Briefing, message: Message) -> str:
+def description(b: Briefing, message: Message, words: gettext.NullTranslations | None = None) -> str:
     """Plain text: the summary, then the body (and why, for a Cancel); no Markdown, no HTML."""
+    words = words or gettext.NullTranslations()
     parts = [b.summary, b.body_text]
     if message.msg_type == "Update":
         update = b.updates[message.number - 1]
-        parts.insert(0, f"Update: {update.note}")
+        parts.insert(0, _say(words, UPDATE, note=update.note))
     if message.msg_type == "Cancel" and b.alert and b.alert.cancel:
-        parts.insert(0, f"Cancelled: {b.alert.cancel.reason}")
+        parts.insert(0, _say(words, CANCELLED, reason=b.alert.cancel.reason))
     return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
@@ -194,7 +265,8 @@ def read_message(slug: str, number: int, data: bytes) -> Published:
         node = parent.find(f"c:{name}", _NS) if parent is not None else None
         return (node.text or "").strip() if node is not None else ""
 
-    info = root.find("c:info", _NS)
+    infos = root.findall("c:info", _NS)
+    info = infos[0] if infos else None  # the main language's: indexes show it
     if root.tag != f"{{{CAP}}}alert" or info is None:
         raise NotAMessage("is not a CAP 1.2 alert with an <info>")
     try:
@@ -221,6 +293,7 @@ def read_message(slug: str, number: int, data: bytes) -> Published:
         fields=tuple((k, v) for k, v in fields if v),
         headline=text(info, "headline"),
         summary=summary,
+        languages=tuple(text(each, "language") for each in infos),
     )
 
 
@@ -252,6 +325,11 @@ def cap_outputs(site: Site, record: Record, problems: Problems, memo: Memo | Non
             continue
         if len(b.title) > HEADLINE_LIMIT:
             problems.warning(b.path, 1, f"title is {len(b.title)} characters; CAP headlines should stay under 140")
+        for _, text in _translations(site, b):
+            if text.title and len(text.title) > HEADLINE_LIMIT:
+                problems.warning(
+                    text.path, 1, f"title is {len(text.title)} characters; CAP headlines should stay under 140"
+                )
         due = [m for m in chain(b, site.config) if site.include_drafts or m.sent <= site.now]
         published = _publish(site, b, due, record, problems, output, memo) if due else []
         if published:
@@ -276,11 +354,11 @@ def _publish(
     change = site.level_at(b.date.at)
     level = b.threat_level or (change.level if change else None)
     recorded = tuple(record.get(b.slug, m.number) for m in due)
-    inputs = (b, site.config, level, recorded, len(due))
+    inputs = (b, site.config, level, recorded, len(due), tuple(_translations(site, b)))
     kept = memo.get("cap", b.slug, inputs) if memo is not None else None
     if kept is None or Memo.missing(kept):
         local = Problems()
-        result = _make_chain(site.config, b, due, recorded, level, local)
+        result = _make_chain(site.config, site.versions(b), due, recorded, level, local)
         kept = (result, local.sorted())
         if memo is not None:
             memo.put("cap", b.slug, inputs, kept)
@@ -292,9 +370,15 @@ def _publish(
     return messages  # type: ignore[no-any-return]
 
 
+def _translations(site: Site, b: Briefing) -> list[tuple[str, BriefingText]]:
+    """What each translation file of ``b`` says, in site.yaml's order."""
+    found = ((language, site.translations.get(language, {}).get(b.path)) for language in site.config.translations)
+    return [(language, text) for language, text in found if text is not None]
+
+
 def _make_chain(
     config: SiteConfig,
-    b: Briefing,
+    versions: list[Version],
     due: list[Message],
     recorded: tuple[bytes | None, ...],
     level: str | None,
@@ -305,12 +389,17 @@ def _make_chain(
     A recorded message must still be the message the sources give at its place (same type, same
     ``sent``); anything else means an update was deleted or inserted before it, and matching by
     number would publish old text under a new number while the new update never goes out.
+
+    A new message carries every version; a recorded one is compared with the message today's
+    sources make in the languages it holds, so a translation added since is not a change to it.
     """
+    b = versions[0][1]
     messages: list[Published] = []
     new: dict[tuple[str, int], NewMessage] = {}
     changed: Message | None = None
     for message, kept_bytes in zip(due, recorded, strict=True):
-        data = message_xml(message, [m.reference for m in messages], config, level)
+        references = [m.reference for m in messages]
+        data = message_xml(message, references, config, level, versions)
         if kept_bytes is not None:
             where = record_path(b.slug, message.number)
             try:
@@ -332,6 +421,9 @@ def _make_chain(
                     "update or cancel that was published, and add new updates after the last one",
                 )
                 return messages, new, False
+            held = [(language, text) for language, text in versions[1:] if language in kept.languages]
+            if len(held) + 1 < len(versions):
+                data = message_xml(message, references, config, level, [versions[0], *held])
             if kept_bytes != data:
                 changed = message
             data = kept_bytes
