@@ -479,3 +479,15 @@ def test_a_cancel_has_an_info_per_language_with_no_response(tmp_path: Path) -> N
     assert "The patrols are now routine." in welsh["description"]  # the reason is not translated
     assert "Mae Heddlu'r Metropolitan" in welsh["description"]
     assert ET.fromstring(data).findtext(f"{{{C}}}note") == "The patrols are now routine."
+
+
+def test_a_translated_event_is_the_welsh_infos_own(tmp_path: Path) -> None:
+    site = example(tmp_path, record=False)
+    add_alert(site)
+    translate(site)
+    welsh = (site / WELSH).read_text(encoding="utf-8")
+    (site / WELSH).write_text(welsh.replace("---\n", "---\nalert: {event: Rhagor o batrolau arfog}\n", 1), "utf-8")
+    result = build(site, now="2016-08-03T12:00:00Z")
+    assert result.code == 0, result.err
+    english, cymraeg = infos((site / "public/briefings" / SLUG / "cap/0.xml").read_bytes())
+    assert (english["event"], cymraeg["event"]) == ("More armed patrols", "Rhagor o batrolau arfog")

@@ -45,7 +45,7 @@ PLACEHOLDER = "TODO:"  # how new briefing marks the text an author must still wr
 
 
 @f.accepts(lambda describe: f.refine(describe(f.line_text), maxLength=EVENT_LIMIT))
-def _event(reader: f.Reader, at: KeyPath, value: Any) -> str:
+def event_text(reader: f.Reader, at: KeyPath, value: Any) -> str:
     result = f.line_text(reader, at, value)
     if len(result) > EVENT_LIMIT:
         raise f.Invalid(f"is {len(result)} characters; aggregators show at most {EVENT_LIMIT}, e.g. 'Suspicious item'")
@@ -74,7 +74,7 @@ _ALERT = {
         f.one_of(*ALERT_STATUSES), doc="Exercise and Test alerts appear only in CAP files; default Actual"
     ),
     "response": f.Field(f.one_of(*RESPONSE_TYPES), doc="the CAP responseType: what the public should do"),
-    "event": f.Field(_event, doc="what happens, at most 35 characters; default: the threat level"),
+    "event": f.Field(event_text, doc="what happens, at most 35 characters; default: the threat level"),
     "category": f.Field(f.one_of(*CAP_CATEGORIES), doc="the CAP category; default Security"),
     "urgency": f.Field(f.one_of(*CAP_URGENCY), doc="the CAP urgency; default: the threat level's cap"),
     "severity": f.Field(f.one_of(*CAP_SEVERITY), doc="the CAP severity; default: the threat level's cap"),

@@ -18,14 +18,21 @@ from babel import localedata
 
 from .. import fields as f
 from ..errors import Problems
-from .briefings import PLACEHOLDER, front_matter, normalise_quote
-from .model import Briefing, Page, Quote, Source
+from .briefings import PLACEHOLDER, event_text, front_matter, normalise_quote
+from .model import Alert, Briefing, Page, Quote, Source
 from .pages import PAGE_SCHEMA
 from .parse import ParsedSource
 
 _QUOTE = {"text": f.Field(f.text, required=True, doc="the quote in this language")}
 _UPDATE = {"note": f.Field(f.text, required=True, doc="the update's note in this language")}
 _SOURCE = {"title": f.Field(f.line_text, required=True, doc="the source's title in this language")}
+_ALERT = {
+    "event": f.Field(event_text, doc="the CAP event in this language, at most 35 characters"),
+    "cancel": f.Field(
+        f.record({"reason": f.Field(f.text, required=True, doc="why, in this language")}, "alert.cancel"),
+        doc="{reason}: the Cancel's reason in this language",
+    ),
+}
 BRIEFING_TEXT = {
     "title": f.Field(f.line_text, doc="the title in this language"),
     "summary": f.Field(f.text, doc="default: the translated body's first paragraph"),
@@ -34,9 +41,13 @@ BRIEFING_TEXT = {
     "quotes": f.Field(f.list_of(f.record(_QUOTE, "a quote")), doc="{text} of each quote, in the original's order"),
     "updates": f.Field(f.list_of(f.record(_UPDATE, "an update")), doc="{note} of each update, in its order"),
     "sources": f.Field(f.list_of(f.record(_SOURCE, "a source")), doc="{title} of each source, in its order"),
+    "alert": f.Field(f.record(_ALERT, "alert"), doc="{event, cancel: {reason}}: the CAP texts in this language"),
 }
 PAGE_TEXT = {"title": f.Field(f.line_text, doc="the page's title in this language")}
-_BRIEFING_WORDS = "title, summary, advice, a free-text area, quotes' text, updates' note and sources' title"
+_BRIEFING_WORDS = (
+    "title, summary, advice, a free-text area, quotes' text, updates' note, sources' title, "
+    "alert.event and alert.cancel.reason"
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ class BriefingText:
     quotes: tuple[tuple[int, str], ...]  # (position, text)
     notes: tuple[tuple[int, str], ...]  # (position of the update in the original file, note)
     source_titles: tuple[tuple[int, str], ...]
+    event: str | None = None  # None: the alert's event is not translated (CAP then names the level)
+    cancel_reason: str | None = None
 
     def apply(self, b: Briefing) -> Briefing:
         quotes, notes, titles = dict(self.quotes), dict(self.notes), dict(self.source_titles)
@@ -71,8 +84,17 @@ class BriefingText:
             quotes=tuple(Quote(q.by, quotes.get(i, q.text)) for i, q in enumerate(b.quotes)),
             updates=tuple(dataclasses.replace(u, note=notes.get(u.index, u.note)) for u in b.updates),
             sources=tuple(Source(titles.get(i, s.title), s.url) for i, s in enumerate(b.sources)),
+            alert=self._alert(b.alert),
             language=self.language,
         )
+
+    def _alert(self, alert: Alert | None) -> Alert | None:
+        if alert is None:
+            return None
+        cancel = alert.cancel
+        if cancel is not None and self.cancel_reason:
+            cancel = dataclasses.replace(cancel, reason=self.cancel_reason)
+        return dataclasses.replace(alert, event=self.event, cancel=cancel)
 
 
 @dataclass(frozen=True)
@@ -132,6 +154,11 @@ def read_briefing_text(
     _check_positions(reader, values, "quotes", len(original.quotes), original.path)
     _check_positions(reader, values, "updates", len(original.updates), original.path)
     _check_positions(reader, values, "sources", len(original.sources), original.path)
+    given_alert = values.get("alert", {})
+    if given_alert and original.alert is None:
+        reader.error(("alert",), f"alert: the original ({original.path}) publishes no CAP alert")
+    elif "cancel" in given_alert and original.alert is not None and original.alert.cancel is None:
+        reader.error(("alert", "cancel"), f"alert.cancel: the original ({original.path}) has no cancel")
     body = parsed.body
     if not body.text.strip():
         reader.error((), f"the translation has no body; translate the body of {original.path} below the front matter")
@@ -158,6 +185,8 @@ def read_briefing_text(
         quotes=quotes,
         notes=tuple((i, u["note"]) for i, u in enumerate(values.get("updates", ())) if u),
         source_titles=tuple((i, s["title"]) for i, s in enumerate(values.get("sources", ())) if s),
+        event=given_alert.get("event"),
+        cancel_reason=given_alert.get("cancel", {}).get("reason"),
     )
 
 

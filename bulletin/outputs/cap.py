@@ -168,9 +168,10 @@ def _info(
     cap_map = level.cap if level else None
     response = "None" if message.msg_type == "Cancel" else alert.response
     onset = alert.onset.at if alert.onset else b.date.at
-    # A translation cannot translate alert.event; repeating the main language's words under another
-    # <language> is what the Google profile warns about, so those infos name the level instead.
-    event = event_name(b, level.label if level else None, words, own_event=not translated)
+    # A translation without its own alert.event has none (BriefingText.apply): repeating the main
+    # language's words under another <language> is what the Google profile warns about, so its info
+    # names the level instead.
+    event = event_name(b, level.label if level else None, words)
     path = f"{language}/briefings/{b.slug}/" if translated else f"briefings/{b.slug}/"
     fields = [
         ("language", language),
