@@ -36,15 +36,16 @@ sync --exclude '*' --include 'briefings/*/cap/*.xml' \
 # Each briefing's latest CAP message, and the feeds: aggregators poll them, so never stale.
 sync --exclude '*' --include 'briefings/*/alert.xml' \
     --content-type 'application/cap+xml; charset=utf-8' --cache-control 'no-cache'
-sync --exclude '*' --include 'feed.xml' --include 'alerts.xml' \
+sync --exclude '*' --include 'feed.xml' --include '*/feed.xml' --include 'alerts.xml' \
     --content-type 'application/atom+xml; charset=utf-8' --cache-control 'no-cache'
-sync --exclude '*' --include 'feed.json' \
+sync --exclude '*' --include 'feed.json' --include '*/feed.json' \
     --content-type 'application/feed+json; charset=utf-8' --cache-control 'no-cache'
 
 # Everything else (pages, search index, sitemap, robots.txt): revalidate on every view, so a new
 # threat level shows at once.
 sync --exclude 'css/*' --exclude 'js/*' --exclude 'briefings/*/cap/*.xml' \
-    --exclude 'briefings/*/alert.xml' --exclude 'feed.xml' --exclude 'alerts.xml' --exclude 'feed.json' \
+    --exclude 'briefings/*/alert.xml' --exclude 'feed.xml' --exclude '*/feed.xml' --exclude 'alerts.xml' \
+    --exclude 'feed.json' --exclude '*/feed.json' \
     --cache-control 'no-cache'
 
 # Now every file is up to date, so this only deletes what the site no longer has.
