@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import html
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import REPO, run_build_py
 
 from bulletin.fields import Moment
-from bulletin.i18n import Localiser, catalogue_names, interface_translations, language_name, load_interface
+from bulletin.i18n import (
+    LOCALE_ROOT,
+    Localiser,
+    catalogue_names,
+    interface_translations,
+    language_name,
+    load_interface,
+)
 from bulletin.render import Renderer
 
 LONDON = ZoneInfo("Europe/London")
@@ -107,6 +120,12 @@ def test_a_language_without_a_catalogue_keeps_the_english_interface_with_one_war
     assert Renderer(Path("/nonexistent"), "en-GB", {}).warning is None
 
 
+@pytest.mark.parametrize("tag", ["fr", "fr-CA", "fr-BE"])
+def test_a_regional_tag_uses_its_language_catalogue(tag: str) -> None:
+    translations, warning = interface_translations(tag)
+    assert warning is None and translations.gettext("Threat level") == "Niveau de menace"
+
+
 def _write_catalogue(root: Path, name: str, messages: dict[str, str]) -> None:
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
@@ -158,3 +177,168 @@ def test_translated_text_is_escaped_like_any_other_value(tmp_path: Path) -> None
     (site / "templates" / "t.html").write_text("{% trans %}Hello {{ name }}{% endtrans %}|{{ _('Hi %(x)s', x=name) }}")
     out = Renderer(site, "en-GB", {}).render("t.html", {"name": "<b>"}, "a test")
     assert out == "Hello &lt;b&gt;|Hi &lt;b&gt;"
+
+
+# --- the catalogues ----------------------------------------------------------------------------
+
+
+def test_the_catalogues_are_up_to_date_complete_and_compiled() -> None:
+    check = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "catalogues.py"), "check"], capture_output=True, text=True, cwd=REPO
+    )
+    assert check.returncode == 0, check.stderr
+    assert "3 catalogues complete and compiled" in check.stdout
+
+
+@pytest.mark.parametrize("tag", ["cy", "fr", "fr-CA", "es", "es-US"])
+def test_every_interface_text_has_a_translation(tag: str) -> None:
+    from babel.messages.pofile import read_po
+
+    with open(LOCALE_ROOT / "bulletin.pot", "rb") as handle:
+        template = read_po(handle)
+    translations, warning = interface_translations(tag)
+    assert warning is None
+    for message in template:
+        if isinstance(message.id, tuple):
+            for n in (1, 2, 3, 6, 20):
+                assert translations.ngettext(*message.id, n) not in message.id, (tag, message.id, n)
+        elif message.id and message.id not in ("N ↑", "%(date)s: %(text)s", "%(title)s (page %(number)s)"):
+            assert translations.gettext(message.id) != message.id or message.id in SAME_IN, (tag, message.id)
+
+
+# Words that are the same in a language as in English, and rightly so.
+SAME_IN = {"Date", "Total", "Pages", "Sources", "No", "CAP alert", "Tag: %(name)s"}
+
+
+# --- sites built in other languages --------------------------------------------------------------
+
+NOW = "2026-01-01T00:00:00Z"
+TITLES = {
+    "fr": "Communiqués de sécurité de Londres",
+    "es": "Comunicados de seguridad de Londres",
+    "cy": "Briffiadau Diogelwch Llundain",
+}
+MENUS = {
+    "fr": ("Communiqués", "Niveau de menace", "Déploiements", "Rechercher"),
+    "es": ("Comunicados", "Nivel de amenaza", "Despliegues", "Buscar"),
+    "cy": ("Briffiadau", "Lefel y bygythiad", "Lleoli swyddogion", "Chwilio"),
+}
+# Interface texts that the example site's content never uses: none may be left on a page.
+ENGLISH = (
+    "Skip to content",
+    "Threat level",
+    "Current threat level",
+    "In force since",
+    "Latest briefings",
+    "All briefings",
+    "Follow these briefings",
+    "Atom feed",
+    "Briefings",
+    "Archive",
+    "Deployments",
+    "Regions",
+    "People",
+    "Search",
+    "Key facts",
+    "Officers added",
+    "Officers in total",
+    "Officers before",
+    "Spokespeople",
+    "Issued",
+    "updated",
+    "Quotes",
+    "Updates",
+    "Tags:",
+    "The outline is approximate",
+)
+
+
+def _example_in(language: str, root: Path, published: bool = True) -> Path:
+    """A copy of the example site whose own language is ``language`` (its title and menu too: they
+    are the site's words, not the interface's). Its Welsh translation stays: Welsh is built as it."""
+    site = root / f"site-{language}"
+    site.mkdir()
+    shutil.copytree(REPO / "content", site / "content")
+    if published:
+        shutil.copytree(REPO / "published", site / "published")
+    text = (REPO / "site.yaml").read_text(encoding="utf-8")
+    if language != "cy":
+        text = re.sub(r"(?m)^language: .*$", f"language: {language}", text)
+    if language in MENUS and language != "cy":
+        text = text.replace("London Security Briefings", TITLES[language])
+        urls = ("/briefings/", "/threat-level/", "/deployments/", "/search/")
+        menu = "".join(
+            f"  - title: {title}\n    url: {url}\n" for title, url in zip(MENUS[language], urls, strict=True)
+        )
+        text = re.sub(r"(?m)^menu:\n(?:  .*\n)*", "menu:\n" + menu, text)
+    (site / "site.yaml").write_text(text, encoding="utf-8")
+    return site
+
+
+def _text(page: str) -> str:
+    """What a reader sees of a page, but for the titles of content pages in the menu (content, in English)."""
+    body = page[page.index("<body") :]
+    body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
+    body = re.sub(r'<li><a href="[^"]*(advice|about|contact)/index.html"[^>]*>[^<]*</a></li>', " ", body)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("languages")
+    outputs = {}
+    for language in ("fr", "cy", "es"):
+        site = _example_in(language, root)
+        result = run_build_py("--site", str(site), "--now", NOW, "--no-cache", "--quiet", cwd=root)
+        assert result.code == 0, result.err
+        assert "interface" not in result.err and "unknown language" not in result.err
+        outputs[language] = site / "public" / ("cy" if language == "cy" else "")
+    return outputs
+
+
+EXPECTED_PAGES = {
+    # language: (date of the 2016 briefing, its officer total, the home link, the threat level label)
+    "fr": ("3 août 2016", f"2{NNBSP}800", "Accueil", "Niveau de menace"),
+    "cy": ("3 Awst 2016", "2,800", "Hafan", "Lefel y bygythiad"),
+    "es": ("3 de agosto de 2016", "2800", "Inicio", "Nivel de amenaza"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "cy", "es"])
+def test_a_site_in_another_language_has_no_english_interface_left(built: dict[str, Path], language: str) -> None:
+    date, total, home, threat_level = EXPECTED_PAGES[language]
+    home_page = (built[language] / "index.html").read_text(encoding="utf-8")
+    briefing = (built[language] / "briefings/armed-officers-london/index.html").read_text(encoding="utf-8")
+    for page in (home_page, briefing):
+        assert f'<html lang="{language}">' in page
+        text = _text(page)
+        assert [s for s in ENGLISH if re.search(rf"\b{re.escape(s)}\b", text)] == []
+        assert f">{home}</a>" in page and re.search(rf"{threat_level} ?: ", text)  # the banner
+    assert f">{date}, " in briefing and f"<dd>{total}</dd>" in briefing
+    assert "August" not in _text(briefing) and "Yes" not in _text(briefing)
+
+
+def test_the_search_page_gives_its_script_the_language_s_texts(built: dict[str, Path]) -> None:
+    page = (built["cy"] / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-locale="cy"' in page
+    # One text for each of Welsh's six plural categories, mutated as Welsh needs.
+    for category, text in [("zero", "{n} canlyniad"), ("one", "{n} canlyniad"), ("two", "{n} ganlyniad")]:
+        assert f'data-results-{category}="{text}"' in page
+    assert 'data-results-few="{n} chanlyniad"' in page and 'data-results-many="{n} chanlyniad"' in page
+    assert 'data-results-other="{n} canlyniad"' in page
+    assert 'data-at-least="O leiaf {results}"' in page
+    french = (built["fr"] / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-results-one="{n} résultat"' in french and 'data-results-many="{n} de résultats"' in french
+
+
+def test_an_unknown_language_builds_in_english_with_one_warning_at_site_yaml(tmp_path: Path) -> None:
+    site = _example_in("xx", tmp_path, published=False)
+    result = run_build_py("--site", str(site), "--now", NOW, "--no-cache", "--quiet", cwd=tmp_path)
+    assert result.code == 0, result.err
+    warnings = [line for line in result.lines if ": warning: " in line]
+    line = next(n for n, text in enumerate((site / "site.yaml").read_text().splitlines(), 1) if text == "language: xx")
+    assert warnings == [
+        f"site.yaml:{line}: warning: unknown language 'xx': dates, numbers and the interface stay in English"
+    ]
+    page = (site / "public/briefings/armed-officers-london/index.html").read_text(encoding="utf-8")
+    assert '<html lang="xx">' in page and "Key facts" in page and ">3 August 2016, " in page

@@ -61,6 +61,13 @@ def test_the_installed_wheel_carries_the_theme_and_runs_outside_the_checkout(ins
     theme = Path(located.stdout.strip())
     assert theme.is_relative_to(installed) and (theme / "templates/base.html").is_file()
     assert (theme / "static/css").is_dir() and not theme.is_relative_to(REPO)
+    translated = subprocess.run(
+        [str(installed / "bin/python"), "-c", "import bulletin.i18n as i; print(i.interface_translations('cy'))"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "GNUTranslations" in translated.stdout and "None)" in translated.stdout, translated.stderr  # no warning
 
 
 def test_new_site_build_and_serve_from_the_wheel(installed: Path, tmp_path: Path) -> None:

@@ -13,12 +13,13 @@
   var list = document.getElementById("search-results");
   var more = document.getElementById("search-more");
   var root = box.getAttribute("data-root") || "";
-  var lang = document.documentElement.lang || "en";
+  // The locale the pages format dates and numbers in (a bare "en" is en-GB there), else the page's language.
+  var lang = box.getAttribute("data-locale") || document.documentElement.lang || "en";
   var PAGE_SIZE = 20; // results shown at first and per "Show more"
   var MIN_PREFIX = 2; // a last word shorter than this matches whole words only
   var MAX_PREFIX_FRAGMENTS = 4; // a last word under more fragments than this matches whole words only
-  var FAILED = "The search index could not be loaded (opened from disk, search needs the site " +
-    "served over HTTP). Browse all briefings or the archive instead.";
+  var FAILED = say("failed", "The search index could not be loaded (opened from disk, search needs the site " +
+    "served over HTTP). Browse all briefings or the archive instead.");
   var own = Object.prototype.hasOwnProperty;
   var manifest = null;
   var files = {}; // path -> promise of its JSON
@@ -30,8 +31,37 @@
     MARKS = new RegExp("\\p{M}", "gu");
     WORDS = new RegExp("[\\p{L}\\p{N}]+", "gu");
   } catch (e) {
-    status.textContent = "Search needs a newer browser. Browse all briefings or the archive instead.";
+    status.textContent = say("old-browser", "Search needs a newer browser. Browse all briefings or the archive " +
+      "instead.");
     return;
+  }
+
+  // A text of the page's language from the search page's data- attributes (search.html translates
+  // them); the English one when a site's own search.html does not give it.
+  function say(name, english) {
+    var text = box.getAttribute("data-" + name);
+    return text === null ? english : text;
+  }
+
+  // Put values into a text's {placeholders}; a function, so "$" in a value is never a pattern.
+  function fillIn(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return own.call(values, key) ? values[key] : whole;
+    });
+  }
+
+  // "1 result", "2 results": the text of n's plural category in the language (CLDR's rules, as the
+  // page's catalogue was written for them).
+  function results(n) {
+    var category;
+    try {
+      category = new Intl.PluralRules(lang).select(n);
+    } catch (e) {
+      category = n === 1 ? "one" : "other";
+    }
+    var text = box.getAttribute("data-results-" + category) || box.getAttribute("data-results-other");
+    if (text === null) text = n === 1 ? "{n} result" : "{n} results";
+    return fillIn(text, { n: n.toLocaleString(lang) });
   }
 
   // The same folding as the index (search.py's fold).
@@ -182,11 +212,11 @@
   function count(state) {
     var complete = state.block < 0;
     var n = state.pages.length + (complete || state.count === null ? state.hits.length : state.count);
-    var text = n === 0 ? "No results" : n === 1 ? "1 result" : n.toLocaleString(lang) + " results";
-    if (!complete && state.count === null) text = "At least " + text;
+    var text = n === 0 ? say("no-results", "No results") : results(n);
+    if (!complete && state.count === null) text = fillIn(say("at-least", "At least {results}"), { results: text });
     if (state.wholeWords) {
-      text += " for the whole word \u201c" + state.words[state.words.length - 1] +
-        "\u201d: type more of it to find words that start with it";
+      var english = "{results} for the whole word \u201c{word}\u201d: type more of it to find words that start with it";
+      text = fillIn(say("whole-word", english), { results: text, word: state.words[state.words.length - 1] });
     }
     return text;
   }
@@ -278,7 +308,7 @@
     busy(true);
     if (!query.words.length) {
       list.textContent = "";
-      status.textContent = text.trim() ? "Type at least two letters or a number." : "";
+      status.textContent = text.trim() ? say("too-short", "Type at least two letters or a number.") : "";
       busy(false);
       return;
     }
@@ -309,7 +339,7 @@
 
   var initial = new URLSearchParams(window.location.search).get("q") || "";
   input.value = initial;
-  status.textContent = "Loading the search index\u2026";
+  status.textContent = say("loading", "Loading the search index\u2026");
   busy(true);
   fetch(box.getAttribute("data-index"), { cache: "no-cache" })
     .then(function (response) {
@@ -336,7 +366,7 @@
         var mine = serial;
         more.hidden = true;
         busy(true);
-        status.textContent = "Loading more results\u2026";
+        status.textContent = say("loading-more", "Loading more results\u2026");
         showMore(current, mine, true).catch(function () { failed(mine); });
       });
     })
