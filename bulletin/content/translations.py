@@ -168,7 +168,7 @@ def read_briefing_text(
         if index < len(original.quotes) and normalise_quote(shown) not in normalise_quote(body.text):
             reader.warning(("quotes", index, "text"), "the translated quote does not appear in the translated body")
     if not original.draft:
-        _check_placeholders(reader, doc.value, body.text)
+        _check_placeholders(reader, doc.value if isinstance(doc.value, dict) else {}, body.text)
     if reader.failures or parsed.failed:
         return None
     advice = parsed.fields_markdown.get("advice")
