@@ -13,11 +13,12 @@ import datetime as dt
 import gettext
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, parse_pattern
 from babel.numbers import format_decimal
 
 from .fields import Moment
@@ -36,6 +37,10 @@ _MIN_GROUPING_TWO_LOCALES = frozenset(
     {"es", "es_EA", "es_ES", "es_GQ", "es_IC", "es_PH", "ru_UA"}
     | {f"pt_{region}" for region in ("PT", "CH", "CV", "GQ", "GW", "LU", "MO", "MZ", "ST", "TL")}
 )
+
+# The fields of a long date a script can write as the pages do (see Localiser.date_parts).
+_SCRIPT_FIELDS = {"d": "{d}", "dd": "{dd}", "M": "{m}", "MM": "{mm}", "MMMM": "{month}", "y": "{y}", "yyyy": "{y}"}
+_FIELD_NAMES = re.compile(r"%\((\w+)\)s")
 
 # Numbers that show each CLDR plural category (one, few, many...) in some language: 1000000 is
 # French and Spanish "many" ("1 million de ...").
@@ -107,6 +112,18 @@ class Localiser:
     @property
     def _min_grouping_two(self) -> bool:
         return self.locale.language in _MIN_GROUPING_TWO_LANGUAGES or str(self.locale) in _MIN_GROUPING_TWO_LOCALES
+
+    def date_parts(self) -> tuple[str, tuple[str, ...]] | None:
+        """The long date as a script can write it, ``{d} {month} {y}`` with the twelve month names,
+        so search results show dates as the pages do whatever the browser knows of the language;
+        None for a pattern with other fields (the script asks the browser then)."""
+        pattern = parse_pattern(self.locale.date_formats["long"].pattern)
+        fields = _FIELD_NAMES.findall(pattern.format)
+        if not fields or any(name not in _SCRIPT_FIELDS for name in fields):
+            return None
+        text = pattern.format % {name: _SCRIPT_FIELDS[name] for name in fields}
+        months = self.locale.months["format"]["wide"]
+        return text, tuple(months[n] for n in range(1, 13))
 
     def plural_samples(self) -> tuple[tuple[str, int], ...]:
         """A number of each of the language's CLDR plural categories, for texts a script counts in:

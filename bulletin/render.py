@@ -65,9 +65,11 @@ class Renderer:
             iso=iso,
             number=self.format_number,
         )
-        # For texts a script counts in (the search page): one sample number per plural category.
+        # For the search page's script: one sample number per plural category for the texts it counts
+        # in, and dates written as the pages write them.
         self.env.globals["plural_samples"] = self.localiser.plural_samples()
         self.env.globals["formats_locale"] = self.localiser.bcp47
+        self.env.globals["date_parts"] = self.localiser.date_parts()
         self.set_globals(globals_)
         self.digest = self.templates_digest()
 

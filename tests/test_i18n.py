@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,6 +96,17 @@ def test_plural_samples_give_a_number_of_every_category() -> None:
     assert dict(Localiser("en").plural_samples()) == {"one": 1, "other": 0}
     assert dict(Localiser("cy").plural_samples()) == {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 6, "other": 4}
     assert dict(Localiser("fr").plural_samples()) == {"one": 0, "other": 2, "many": 1000000}
+
+
+def test_a_script_can_write_dates_as_the_pages_do() -> None:
+    assert Localiser("cy").date_parts() == (
+        "{d} {month} {y}",
+        ("Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin")
+        + ("Gorffennaf", "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr"),
+    )
+    assert Localiser("en-US").date_parts()[0] == "{month} {d}, {y}"
+    assert Localiser("es").date_parts()[0] == "{d} de {month} de {y}"
+    assert Localiser("ja").date_parts()[0] == "{y}年{m}月{d}日"
 
 
 def test_catalogues_most_specific_first() -> None:
@@ -320,7 +332,10 @@ def test_a_site_in_another_language_has_no_english_interface_left(built: dict[st
 
 def test_the_search_page_gives_its_script_the_language_s_texts(built: dict[str, Path]) -> None:
     page = (built["cy"] / "search/index.html").read_text(encoding="utf-8")
-    assert 'data-locale="cy"' in page
+    assert 'data-locale="cy"' in page and 'data-date="{d} {month} {y}"' in page
+    assert (
+        'data-months="Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr"' in page
+    )
     # One text for each of Welsh's six plural categories, mutated as Welsh needs.
     for category, text in [("zero", "{n} canlyniad"), ("one", "{n} canlyniad"), ("two", "{n} ganlyniad")]:
         assert f'data-results-{category}="{text}"' in page
@@ -342,3 +357,66 @@ def test_an_unknown_language_builds_in_english_with_one_warning_at_site_yaml(tmp
     ]
     page = (site / "public/briefings/armed-officers-london/index.html").read_text(encoding="utf-8")
     assert '<html lang="xx">' in page and "Key facts" in page and ">3 August 2016, " in page
+
+
+# --- the language switch ---------------------------------------------------------------------------
+
+
+def _frame(tmp_path: Path, language: str) -> Renderer:
+    """The default theme's base.html around an empty page, with just the globals it needs."""
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True, exist_ok=True)
+    (site / "templates" / "t.html").write_text('{% extends "base.html" %}{% block main %}<h1>x</h1>{% endblock %}')
+    config = SimpleNamespace(
+        title="T",
+        description="D",
+        base_url="https://x.example/",
+        language=language,
+        organisation=SimpleNamespace(name="O", contact=""),
+    )
+    return Renderer(site, language, {"site": config, "nav": [], "current_level": None})
+
+
+def _alternate(lang: str, name: str, translated: bool = True, current: bool = False) -> SimpleNamespace:
+    path = "/briefings/x/" if lang == "en-GB" else f"/{lang}/briefings/x/"
+    return SimpleNamespace(
+        lang=lang, name=name, url=path, absolute=f"https://x.example{path}", translated=translated, current=current
+    )
+
+
+def test_the_language_switch_links_the_other_languages_and_hreflang_the_translated_ones(tmp_path: Path) -> None:
+    alternates = [
+        _alternate("en-GB", "English", current=True),
+        _alternate("cy", "Cymraeg"),
+        _alternate("fr", "Français", translated=False),
+    ]
+    page = _frame(tmp_path, "en-GB").render("t.html", {"page_url": "/briefings/x/", "alternates": alternates}, "test")
+    assert re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page) == [
+        ("en-GB", "https://x.example/briefings/x/"),  # itself too, as search engines want
+        ("cy", "https://x.example/cy/briefings/x/"),
+    ]
+    switch = re.search(r'<nav class="languages" aria-label="Language">(.*?)</nav>', page, re.S)
+    assert switch is not None
+    assert re.findall(r'<a href="([^"]+)" lang="([^"]+)" hreflang="([^"]+)">([^<]+)</a>', switch.group(1)) == [
+        ("../../cy/briefings/x/index.html", "cy", "cy", "Cymraeg"),
+        ("../../fr/briefings/x/index.html", "fr", "fr", "Français"),  # shown in the main language, but there
+    ]
+    # Links the builder already made relative are used as they are.
+    relative = [SimpleNamespace(**{**vars(a), "url": "../../cy/briefings/x/index.html"}) for a in alternates[1:2]]
+    page = _frame(tmp_path, "en-GB").render(
+        "t.html", {"page_url": "/briefings/x/", "alternates": [alternates[0], *relative]}, "test"
+    )
+    assert '<a href="../../cy/briefings/x/index.html" lang="cy" hreflang="cy">Cymraeg</a>' in page
+
+
+def test_the_switch_speaks_the_page_s_language_and_is_absent_without_translations(tmp_path: Path) -> None:
+    alternates = [_alternate("en-GB", "English"), _alternate("cy", "Cymraeg", current=True)]
+    welsh = _frame(tmp_path, "cy").render("t.html", {"page_url": "/cy/briefings/x/", "alternates": alternates}, "t")
+    assert '<nav class="languages" aria-label="Iaith">' in welsh and ">English</a>" in welsh
+    # A page shown in the main language's text announces no alternates, but still offers the switch.
+    untranslated = [_alternate("en-GB", "English"), _alternate("cy", "Cymraeg", translated=False, current=True)]
+    page = _frame(tmp_path, "cy").render("t.html", {"page_url": "/cy/briefings/x/", "alternates": untranslated}, "t")
+    assert "hreflang=" in page and '<link rel="alternate" hreflang' not in page
+    for context in ({"page_url": "/"}, {"page_url": "/", "alternates": ()}):
+        page = _frame(tmp_path, "en-GB").render("t.html", context, "t")
+        assert "languages" not in page and "hreflang" not in page

@@ -221,7 +221,18 @@
     return text;
   }
 
+  // As the pages write dates: the page gives the pattern and month names (a browser may know
+  // nothing of Welsh); else the browser's own long date.
   function formatDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    var pattern = box.getAttribute("data-date");
+    var months = (box.getAttribute("data-months") || "").split("|");
+    if (parts && pattern && months.length === 12) {
+      var m = Number(parts[2]), d = Number(parts[3]);
+      return fillIn(pattern, {
+        d: String(d), dd: parts[3], m: String(m), mm: parts[2], month: months[m - 1], y: parts[1]
+      });
+    }
     var date = new Date(iso + "T00:00:00Z");
     if (isNaN(date.getTime())) return iso;
     try {
