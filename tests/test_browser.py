@@ -30,6 +30,15 @@ KEY_PAGES = [
     "regions/wales/index.html",
     "advice/index.html",
     "404.html",
+    # The Welsh edition: translated pages, an untranslated briefing shown in English, the interface in Welsh.
+    "cy/index.html",
+    "cy/briefings/armed-officers-london/index.html",
+    "cy/briefings/threat-level-raised-to-critical/index.html",
+    "cy/threat-level/index.html",
+    "cy/about/index.html",
+    "cy/deployments/index.html",
+    "cy/search/index.html",
+    "cy/404.html",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -87,6 +96,21 @@ def test_search_finds_briefings_by_person_and_tag(browser, site_url: str) -> Non
     page.goto(site_url + "search/index.html?q=manchester")
     page.wait_for_selector("#search-results li")
     assert page.locator("#search-results li").count() >= 1
+    page.close()
+
+
+def test_welsh_search_finds_the_welsh_briefing_and_stays_in_welsh(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(site_url + "cy/search/index.html")
+    page.fill("#q", "swyddogion arfog")
+    page.wait_for_selector("#search-results li")
+    titles = page.locator("#search-results li a").all_inner_texts()
+    assert "600 yn rhagor o swyddogion arfog i batrolio Llundain" in titles
+    assert "result" not in page.locator("#search-status").inner_text()  # the status is in Welsh
+    page.locator("#search-results li a", has_text="600 yn rhagor").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/cy/briefings/armed-officers-london/index.html")
+    assert page.locator("html").get_attribute("lang") == "cy"
     page.close()
 
 
