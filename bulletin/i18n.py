@@ -26,8 +26,8 @@ from .fields import Moment
 LOCALE_ROOT = Path(__file__).resolve().parent / "locale"
 DOMAIN = "bulletin"
 
-# A bare "en" reads as British English: Bulletin's first sites are UK services, and "3 August 2016"
-# is also the form most English-speaking countries outside the US use. en-US asks for US forms.
+# A bare "en" is written as British English ("3 August 2016", day first, as most English-speaking
+# countries outside the US write it); en-US asks for the US forms.
 _BARE = {"en": Locale("en", "GB")}
 
 # CLDR's minimumGroupingDigits = 2: a four-digit number is written without a separator ("2800",
@@ -78,6 +78,9 @@ class Localiser:
         if found is None:
             self.warning = f"unknown language '{tag}': dates, numbers and the interface stay in English"
         self.locale: Locale = found or _BARE["en"]
+        # Babel takes microseconds a value, and a big site shows the same dates on many pages (listings,
+        # the archive, tags): each text is made once. Keys are the fields the patterns use.
+        self._made: dict[tuple[object, ...], str] = {}
 
     @property
     def bcp47(self) -> str:
@@ -87,27 +90,43 @@ class Localiser:
     def date(self, value: Moment | dt.datetime) -> str:
         """``3 August 2016``, ``August 3, 2016``, ``3 août 2016``."""
         at = value.at if isinstance(value, Moment) else value
-        return format_date(at.date(), "long", locale=self.locale)
+        key = ("date", at.year, at.month, at.day)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = format_date(at.date(), "long", locale=self.locale)
+        return made
 
     def datetime(self, value: Moment | dt.datetime) -> str:
         """``3 August 2016, 09:30``; a Moment without a time of day is just its date."""
         if isinstance(value, Moment) and value.date_only:
             return self.date(value)
         at = value.at if isinstance(value, Moment) else value
-        time = format_time(at, "short", tzinfo=at.tzinfo, locale=self.locale)
-        # CLDR's own way of joining a long date and a time ("{1}, {0}"); quotes escape literals.
-        joined = get_datetime_format("long", locale=self.locale).replace("'", "")
-        return joined.replace("{0}", time).replace("{1}", self.date(at))
+        key = ("datetime", at.year, at.month, at.day, at.hour, at.minute)
+        made = self._made.get(key)
+        if made is None:
+            time = format_time(at, "short", tzinfo=at.tzinfo, locale=self.locale)
+            # CLDR's own way of joining a long date and a time ("{1}, {0}"); quotes escape literals.
+            joined = get_datetime_format("long", locale=self.locale).replace("'", "")
+            made = self._made[key] = joined.replace("{0}", time).replace("{1}", self.date(at))
+        return made
 
     def month(self, value: Moment | dt.datetime) -> str:
         """``August 2016``, ``août 2016``, ``agosto de 2016``."""
         at = value.at if isinstance(value, Moment) else value
-        return format_skeleton("yMMMM", at, tzinfo=at.tzinfo, locale=self.locale)
+        key = ("month", at.year, at.month)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = format_skeleton("yMMMM", at, tzinfo=at.tzinfo, locale=self.locale)
+        return made
 
     def number(self, value: float) -> str:
         """``2,800``, ``2 800`` (narrow no-break space in French), ``2800`` and ``12.800`` in Spanish."""
-        group = abs(value) >= 10000 or not self._min_grouping_two
-        return format_decimal(value, locale=self.locale, group_separator=group)
+        key = ("number", value)
+        made = self._made.get(key)
+        if made is None:
+            group = abs(value) >= 10000 or not self._min_grouping_two
+            made = self._made[key] = format_decimal(value, locale=self.locale, group_separator=group)
+        return made
 
     @property
     def _min_grouping_two(self) -> bool:

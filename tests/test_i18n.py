@@ -390,7 +390,9 @@ def test_the_language_switch_links_the_other_languages_and_hreflang_the_translat
         _alternate("cy", "Cymraeg"),
         _alternate("fr", "Français", translated=False),
     ]
-    page = _frame(tmp_path, "en-GB").render("t.html", {"page_url": "/briefings/x/", "alternates": alternates}, "test")
+    page = _frame(tmp_path, "en-GB").render(
+        "t.html", {"page_url": "/briefings/x/", "page_path": "/briefings/x/", "alternates": alternates}, "test"
+    )
     assert re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page) == [
         ("en-GB", "https://x.example/briefings/x/"),  # itself too, as search engines want
         ("cy", "https://x.example/cy/briefings/x/"),
@@ -404,19 +406,25 @@ def test_the_language_switch_links_the_other_languages_and_hreflang_the_translat
     # Links the builder already made relative are used as they are.
     relative = [SimpleNamespace(**{**vars(a), "url": "../../cy/briefings/x/index.html"}) for a in alternates[1:2]]
     page = _frame(tmp_path, "en-GB").render(
-        "t.html", {"page_url": "/briefings/x/", "alternates": [alternates[0], *relative]}, "test"
+        "t.html",
+        {"page_url": "/briefings/x/", "page_path": "/briefings/x/", "alternates": [alternates[0], *relative]},
+        "test",
     )
     assert '<a href="../../cy/briefings/x/index.html" lang="cy" hreflang="cy">Cymraeg</a>' in page
 
 
 def test_the_switch_speaks_the_page_s_language_and_is_absent_without_translations(tmp_path: Path) -> None:
     alternates = [_alternate("en-GB", "English"), _alternate("cy", "Cymraeg", current=True)]
-    welsh = _frame(tmp_path, "cy").render("t.html", {"page_url": "/cy/briefings/x/", "alternates": alternates}, "t")
+    welsh = _frame(tmp_path, "cy").render(
+        "t.html", {"page_url": "/cy/briefings/x/", "page_path": "/briefings/x/", "alternates": alternates}, "t"
+    )
     assert '<nav class="languages" aria-label="Iaith">' in welsh and ">English</a>" in welsh
     # A page shown in the main language's text announces no alternates, but still offers the switch.
     untranslated = [_alternate("en-GB", "English"), _alternate("cy", "Cymraeg", translated=False, current=True)]
-    page = _frame(tmp_path, "cy").render("t.html", {"page_url": "/cy/briefings/x/", "alternates": untranslated}, "t")
+    page = _frame(tmp_path, "cy").render(
+        "t.html", {"page_url": "/cy/briefings/x/", "page_path": "/briefings/x/", "alternates": untranslated}, "t"
+    )
     assert "hreflang=" in page and '<link rel="alternate" hreflang' not in page
-    for context in ({"page_url": "/"}, {"page_url": "/", "alternates": ()}):
+    for context in ({"page_url": "/", "page_path": "/"}, {"page_url": "/", "page_path": "/", "alternates": ()}):
         page = _frame(tmp_path, "en-GB").render("t.html", context, "t")
         assert "languages" not in page and "hreflang" not in page
