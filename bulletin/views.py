@@ -22,6 +22,7 @@ from .site import Site
 class Link:
     name: str
     url: str
+    lang: str = ""  # the language of ``name`` when it may differ from the page's (an untranslated page's title)
 
 
 @dataclass(frozen=True)

@@ -140,5 +140,6 @@ def navigation(site: Site) -> list[Link]:
     """site.yaml's menu, then pages with ``menu:`` in their order."""
     items = [Link(item.title, item.url) for item in site.config.menu]
     ordered = sorted((p for p in site.pages if p.menu is not None), key=lambda p: (p.menu, p.slug))
-    items.extend(Link(p.title, f"/{p.slug}/") for p in ordered)
+    main = site.config.languages[0]
+    items.extend(Link(p.title, f"/{p.slug}/", p.language or main) for p in ordered)
     return items
