@@ -27,6 +27,7 @@ from bulletin import pagejobs
 NOW = "2026-01-01T00:00:00Z"
 BRIEFING = "content/briefings/2016/2016-08-03-armed-officers-london.md"  # no CAP alert: edits publish nothing
 BRIEFING_PAGE = "briefings/armed-officers-london/index.html"
+WELSH = "content/briefings/2016/2016-08-03-armed-officers-london.cy.md"  # its translation
 OTHER_PAGE = "briefings/cardiff-weekend-events-patrols/index.html"
 OTHER_PERSON_PAGE = "people/marcus-bell/index.html"  # not quoted in BRIEFING
 BODY_LINE = "The move follows attacks in Nice, Munich and Normandy."  # not in BRIEFING's body yet
@@ -203,10 +204,12 @@ def test_a_briefing_added(site: Site) -> None:
 
 
 def test_a_briefing_deleted(site: Site) -> None:
-    """A deleted briefing's page and folder go, and it leaves every listing."""
+    """A deleted briefing's page and folder go, in every language, and it leaves every listing."""
     site.path(BRIEFING).unlink()
+    site.path(WELSH).unlink()  # a translation without its original is an error
     site.build()
     assert not (site.out / "briefings/armed-officers-london").exists()
+    assert not (site.out / "cy/briefings/armed-officers-london").exists()
     site.assert_like_clean()
 
 
@@ -214,9 +217,11 @@ def test_a_briefing_renamed(site: Site) -> None:
     """A briefing moved to another folder and file name moves to its new slug; the old one is gone."""
     target = site.path("content/briefings/2017/2016-08-03-more-armed-officers-london.md")
     site.path(BRIEFING).rename(target)
+    site.path(WELSH).rename(target.with_suffix(".cy.md"))  # its translation moves with it
     site.build()
     assert not (site.out / "briefings/armed-officers-london").exists()
     assert (site.out / "briefings/more-armed-officers-london/index.html").is_file()
+    assert "600 yn rhagor" in (site.out / "cy/briefings/more-armed-officers-london/index.html").read_text("utf-8")
     site.assert_like_clean()
 
 
