@@ -37,7 +37,10 @@ class ChartPoint:
 @dataclass(frozen=True)
 class Tick:
     position: float
-    label: str
+    label: str  # an x tick's year; a y tick's figure as English writes it ("1,500")
+    # A y tick's figure: the theme writes it with the ``number`` filter, so each language's page
+    # groups it as that language does ("1 500" in French); None for an x tick.
+    value: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def deployment_chart(with_totals: list[BriefingView]) -> DeploymentChart:
         )
     else:
         points = tuple(_period_point(items, period, x_of, y_of) for items in _periods(with_totals, period))
-    y_ticks = tuple(Tick(y_of(ceiling * i / 4), f"{round(ceiling * i / 4):,}") for i in range(5))
+    quarters = [ceiling * i / 4 for i in range(5)]  # placed exactly, labelled rounded (a ceiling of 1, 2 or 3)
+    y_ticks = tuple(Tick(y_of(q), f"{round(q):,}", round(q)) for q in quarters)
     return DeploymentChart(
         WIDTH,
         HEIGHT,
