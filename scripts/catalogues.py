@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keep the interface catalogues in bulletin/locale/ in step with the default theme's templates.
 
-    python scripts/catalogues.py extract     # templates/ -> bulletin/locale/bulletin.pot
+    python scripts/catalogues.py extract     # templates/ (and marked Python) -> bulletin/locale/bulletin.pot
     python scripts/catalogues.py update      # merge the .pot into every language's .po
     python scripts/catalogues.py compile     # every .po -> its .mo (what Bulletin reads)
     python scripts/catalogues.py check       # exit 1 if any of the above is out of date, or a
@@ -10,7 +10,8 @@
 
 After editing a template: extract, update, translate what update marked (new texts are empty,
 changed ones fuzzy), compile. Files are only rewritten when their messages change, so running a
-step twice changes nothing. The extraction mapping is scripts/babel.cfg.
+step twice changes nothing. The extraction mapping is scripts/babel.cfg: the templates, and the
+Python modules that word texts themselves (marked with N_()).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from pathlib import Path
+from itertools import takewhile
+from pathlib import Path, PurePosixPath
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -33,8 +35,9 @@ PROJECT = ("Bulletin", "interface")
 WIDTH = 100
 COMMENT_TAGS = ("Translators:",)
 POT_HEADER = """\
-# The interface texts of Bulletin's default theme (templates/), for translators.
-# Made by `python scripts/catalogues.py extract`: edit the templates, not this file."""
+# The interface texts of Bulletin's default theme (templates/, and the texts bulletin/ words
+# itself), for translators.
+# Made by `python scripts/catalogues.py extract`: edit the sources, not this file."""
 
 
 def _mapping() -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
@@ -47,8 +50,9 @@ def _mapping() -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
 
 
 def extracted() -> Catalog:
-    """The texts of the templates as they are now."""
+    """The texts of the templates and the marked Python sources as they are now."""
     method_map, options_map = _mapping()
+    folders = _source_folders(method_map)
     catalog = Catalog(project=PROJECT[0], version=PROJECT[1], header_comment=POT_HEADER, fuzzy=False)
     found = extract_from_dir(
         str(ROOT),
@@ -57,15 +61,27 @@ def extracted() -> Catalog:
         keywords=DEFAULT_KEYWORDS,
         comment_tags=COMMENT_TAGS,
         strip_comment_tags=True,
-        directory_filter=_theme_folder,  # not node_modules/, public/ or bench/ copies of the theme
+        # Only the mapping's folders: not node_modules/, public/, .venv/ or bench/ copies of the sources.
+        directory_filter=lambda path: _on_the_way(Path(path).relative_to(ROOT).parts, folders),
     )
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
-def _theme_folder(path: str) -> bool:
-    return Path(path).relative_to(ROOT).parts[:1] == ("templates",)
+def _source_folders(method_map: list[tuple[str, str]]) -> list[tuple[str, ...]]:
+    """The folder each pattern of the mapping starts in: templates/**.html -> templates,
+    bulletin/outputs/cap.py -> bulletin/outputs."""
+    wildcard = set("*?[")
+    return [
+        tuple(takewhile(lambda part: not wildcard & set(part), PurePosixPath(pattern).parts[:-1]))
+        for pattern, _ in method_map
+    ]
+
+
+def _on_the_way(parts: tuple[str, ...], folders: list[tuple[str, ...]]) -> bool:
+    """A folder inside one of ``folders``, or one the walk passes through to reach one (bulletin/)."""
+    return any(parts[: len(folder)] == folder or folder[: len(parts)] == parts for folder in folders)
 
 
 def languages() -> list[Path]:
@@ -85,6 +101,18 @@ def _po_bytes(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
+def _with_header_of(old: bytes, new: bytes) -> bytes:
+    """``new`` with the comment block ``old`` starts with, as it was written: Babel reads the leading
+    spaces of comments away, so the translator's indented notes on terms would lose their layout."""
+
+    def split(data: bytes) -> tuple[bytes, bytes]:
+        lines = data.splitlines(keepends=True)
+        count = next((i for i, line in enumerate(lines) if not line.startswith(b"#")), len(lines))
+        return b"".join(lines[:count]), b"".join(lines[count:])
+
+    return split(old)[0] + split(new)[1]
+
+
 def _mo_bytes(catalog: Catalog) -> bytes:
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
@@ -92,9 +120,16 @@ def _mo_bytes(catalog: Catalog) -> bytes:
 
 
 def _messages(catalog: Catalog) -> list[tuple[object, ...]]:
-    """What a template catalogue holds, without its header (dates, tool versions)."""
+    """What a template catalogue holds, without its header (dates, tool versions). A comment is
+    compared by its words: one longer than a line is written wrapped, and read back as several."""
     return [
-        (m.id, m.context, sorted({f for f, _ in m.locations}), tuple(m.auto_comments), sorted(m.flags))
+        (
+            m.id,
+            m.context,
+            sorted({f for f, _ in m.locations}),
+            " ".join(" ".join(m.auto_comments).split()),
+            sorted(m.flags),
+        )
         for m in catalog
         if m.id
     ]
@@ -137,7 +172,7 @@ def update() -> int:
         catalog.update(template, update_header_comment=False)
         after = _po_bytes(catalog)
         if after != before:
-            path.write_bytes(after)
+            path.write_bytes(_with_header_of(path.read_bytes(), after))
         todo = sum(1 for m in catalog if m.id and (m.fuzzy or not _translated(m.string)))
         print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {todo} to translate or review")
     return 0
@@ -210,7 +245,7 @@ def check() -> int:
     else:
         with open(TEMPLATE, "rb") as handle:
             if _messages(read_po(handle)) != _messages(template):
-                problems.append(f"{TEMPLATE.relative_to(ROOT)} is out of date with the templates: run extract")
+                problems.append(f"{TEMPLATE.relative_to(ROOT)} is out of date with the sources: run extract")
     wanted = {(m.context, m.id) for m in template if m.id}
     for path in languages():
         catalog = _read_po(path)

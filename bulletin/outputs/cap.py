@@ -44,9 +44,13 @@ def N_(message: str) -> str:
     return message
 
 
+# Translators: a CAP alert's event when its briefing names none, from the threat level's label: "Severe threat level".
 THREAT_LEVEL = N_("%(level)s threat level")
+# Translators: a CAP alert's event when its briefing names none and gives no threat level.
 SECURITY_ALERT = N_("Security alert")
+# Translators: begins a CAP update's description with its note: "Update: The new officers are now on patrol."
 UPDATE = N_("Update: %(note)s")
+# Translators: begins a CAP cancel's description: "Cancelled: The patrols are now routine."
 CANCELLED = N_("Cancelled: %(reason)s")
 
 
