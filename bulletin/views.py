@@ -181,7 +181,7 @@ class ViewBuilder:
             level=self.level(b.threat_level),
             officers=b.officers,
             area=b.area_text,
-            area_map=area_map(b.areas),
+            area_map=area_map(b.areas, self.config.language),  # its figures in the page's language
             region=region,
             tags=tags,
             spokespeople=tuple(self.people[p] for p in b.spokespeople),

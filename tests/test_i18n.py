@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import REPO, run_build_py
 
+from bulletin.content.model import Area, Circle
 from bulletin.fields import Moment
 from bulletin.i18n import (
     LOCALE_ROOT,
@@ -26,6 +27,7 @@ from bulletin.i18n import (
     language_name,
     load_interface,
 )
+from bulletin.outputs.areamap import area_map
 from bulletin.render import Renderer
 
 LONDON = ZoneInfo("Europe/London")
@@ -214,12 +216,24 @@ def test_every_interface_text_has_a_translation(tag: str) -> None:
         if isinstance(message.id, tuple):
             for n in (1, 2, 3, 6, 20):
                 assert translations.ngettext(*message.id, n) not in message.id, (tag, message.id, n)
-        elif message.id and message.id not in ("N ↑", "%(date)s: %(text)s", "%(title)s (page %(number)s)"):
+        elif message.id and message.id not in NO_WORDS:
             assert translations.gettext(message.id) != message.id or message.id in SAME_IN, (tag, message.id)
 
 
 # Words that are the same in a language as in English, and rightly so.
-SAME_IN = {"Date", "Total", "Pages", "Sources", "No", "CAP alert", "Tag: %(name)s"}
+SAME_IN = {"Date", "Total", "Pages", "Sources", "No", "CAP alert", "Tag: %(name)s", "codes %(codes)s"}
+# Texts of symbols and punctuation, which many languages write as English does.
+NO_WORDS = {
+    "N ↑",
+    "%(date)s: %(text)s",
+    "%(title)s (page %(number)s)",
+    "%(degrees)s° N",
+    "%(degrees)s° S",
+    "%(degrees)s° E",
+    "%(facts)s; %(more)s",
+    "%(area)s: %(facts)s.",
+    "%(distance)s km",
+}
 
 
 # --- sites built in other languages --------------------------------------------------------------
@@ -428,3 +442,155 @@ def test_the_switch_speaks_the_page_s_language_and_is_absent_without_translation
     for context in ({"page_url": "/", "page_path": "/"}, {"page_url": "/", "page_path": "/", "alternates": ()}):
         page = _frame(tmp_path, "en-GB").render("t.html", context, "t")
         assert "languages" not in page and "hreflang" not in page
+
+
+# --- the briefing's map and the deployments chart ---------------------------------------------------
+
+NBSP = "\u00a0"  # French: before a colon, between a figure and its unit
+CARDIFF = (
+    Area("centre", "Cardiff city centre", circle=Circle(51.4816, -3.1791, 1.0), geocodes=(("GSS", "W06000015"),)),
+    Area("bay", "Cardiff Bay", polygon=((51.455, -3.17), (51.467, -3.15), (51.46, -3.18), (51.455, -3.17))),
+    Area("penarth", "Penarth", circle=Circle(51.4386, -3.1736, 0.75)),
+    Area("wales", "Wales", geocodes=(("GSS", "W92000004"),)),  # no shape: in the caption, not on the map
+)
+SYDNEY = (Area("sydney", "Sydney", circle=Circle(-33.9001, 151.2093, 1.2)),)
+# language: (title, scale, caption) of the map of CARDIFF, then of SYDNEY (south and east, a scale under 1 km).
+MAPS = {
+    # As the map said before its words were the template's, byte for byte.
+    "en-GB": (
+        (
+            "Map of Cardiff city centre, Cardiff Bay and Penarth",
+            "2 km",
+            "Cardiff city centre: within 1 km of 51.48° N, 3.18° W; codes GSS W06000015. Cardiff Bay: an outline"
+            " about 2.1 km across, centred near 51.46° N, 3.17° W. Penarth: within 0.75 km of 51.44° N, 3.17° W."
+            " Wales: codes GSS W92000004. The outline is approximate.",
+        ),
+        ("Map of Sydney", "0.5 km", "Sydney: within 1.2 km of 33.90° S, 151.21° E. The outline is approximate."),
+    ),
+    "fr": (
+        (
+            f"Carte{NBSP}: Cardiff city centre, Cardiff Bay et Penarth",
+            f"2{NBSP}km",
+            f"Cardiff city centre{NBSP}: dans un rayon de 1{NBSP}km autour de 51,48°{NBSP}N, 3,18°{NBSP}O{NNBSP}; codes"
+            f" GSS W06000015. Cardiff Bay{NBSP}: un contour d’environ 2,1{NBSP}km de large, centré près de"
+            f" 51,46°{NBSP}N, 3,17°{NBSP}O. Penarth{NBSP}: dans un rayon de 0,75{NBSP}km autour de 51,44°{NBSP}N,"
+            f" 3,17°{NBSP}O. Wales{NBSP}: codes GSS W92000004. Le contour est approximatif.",
+        ),
+        (
+            f"Carte{NBSP}: Sydney",
+            f"0,5{NBSP}km",
+            f"Sydney{NBSP}: dans un rayon de 1,2{NBSP}km autour de 33,90°{NBSP}S, 151,21°{NBSP}E. Le contour est"
+            " approximatif.",
+        ),
+    ),
+    "cy": (
+        (
+            "Map: Cardiff city centre, Cardiff Bay a Penarth",
+            "2 km",
+            "Cardiff city centre: o fewn 1 km i 51.48° G, 3.18° Gn; codau GSS W06000015. Cardiff Bay: amlinelliad"
+            " tua 2.1 km ar ei draws, a'i ganol ger 51.46° G, 3.17° Gn. Penarth: o fewn 0.75 km i 51.44° G, 3.17° Gn."
+            " Wales: codau GSS W92000004. Amlinelliad bras yw hwn.",
+        ),
+        ("Map: Sydney", "0.5 km", "Sydney: o fewn 1.2 km i 33.90° D, 151.21° Dn. Amlinelliad bras yw hwn."),
+    ),
+    "es": (
+        (
+            "Mapa de Cardiff city centre, Cardiff Bay y Penarth",
+            "2 km",
+            "Cardiff city centre: en un radio de 1 km alrededor de 51,48° N, 3,18° O; códigos GSS W06000015. Cardiff"
+            " Bay: un contorno de unos 2,1 km de ancho, centrado cerca de 51,46° N, 3,17° O. Penarth: en un radio de"
+            " 0,75 km alrededor de 51,44° N, 3,17° O. Wales: códigos GSS W92000004. El contorno es aproximado.",
+        ),
+        (
+            "Mapa de Sydney",
+            "0,5 km",
+            "Sydney: en un radio de 1,2 km alrededor de 33,90° S, 151,21° E. El contorno es aproximado.",
+        ),
+    ),
+}
+# The English of the map, none of which may be left on a page in another language.
+MAP_ENGLISH = ("Map of", "within", "km of", "across", "outline", "centred", " and ", "° W")
+
+
+def _area_map(page: str) -> tuple[str, str, str]:
+    """The title, scale label and caption of a page's map, as a reader gets them."""
+    figure = re.search(r'<figure class="area-map">.*?</figure>', page, re.S)
+    assert figure is not None
+    title = re.search(r'<title id="area-map-title">(.*?)</title>', figure.group(0))
+    scale = re.search(r'<g class="area-scale".*?<text [^>]*>(.*?)</text>', figure.group(0), re.S)
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", figure.group(0), re.S)
+    assert title is not None and scale is not None and caption is not None
+    return html.unescape(title.group(1)), html.unescape(scale.group(1)), html.unescape(caption.group(1))
+
+
+@pytest.mark.parametrize("language", sorted(MAPS))
+def test_the_map_is_worded_and_its_figures_written_in_the_page_s_language(tmp_path: Path, language: str) -> None:
+    renderer = _frame(tmp_path, language)
+    for areas, expected in zip((CARDIFF, SYDNEY), MAPS[language], strict=True):
+        page = renderer.render(
+            "partials/area-map.html", {"b": SimpleNamespace(area_map=area_map(areas, language))}, "t"
+        )
+        said = _area_map(page)
+        assert said == expected
+        if language != "en-GB":
+            assert [w for w in MAP_ENGLISH if any(w in text for text in said)] == []
+
+
+def test_a_regional_or_unknown_language_writes_the_map_s_figures_as_its_locale_does() -> None:
+    for language, scale in (("fr-CA", "0,5"), ("es-US", "0.5"), ("xx", "0.5")):
+        drawn = area_map(SYDNEY, language)
+        assert drawn is not None and drawn.scale_km == scale, language
+
+
+def test_a_built_site_says_its_map_in_each_language(tmp_path: Path) -> None:
+    """A French site with its Welsh translation; the 2016 briefing names an outline and a circle."""
+    site = _example_in("fr", tmp_path, published=False)
+    briefing = site / "content/briefings/2016/2016-08-03-armed-officers-london.md"
+    text = briefing.read_text(encoding="utf-8")
+    briefing.write_text(text.replace("\narea: london\n", "\narea: [london, birmingham-city-centre]\n"), "utf-8")
+    result = run_build_py("--site", str(site), "--now", NOW, "--no-cache", "--quiet", cwd=tmp_path)
+    assert result.code == 0, result.err
+    pages = site / "public"
+    french = _area_map((pages / "briefings/armed-officers-london/index.html").read_text(encoding="utf-8"))
+    assert french[0] == f"Carte{NBSP}: Greater London et Birmingham city centre"
+    assert f"un contour d’environ 58{NBSP}km de large, centré près de 51,49°{NBSP}N, 0,09°{NBSP}O" in french[2]
+    assert f"dans un rayon de 1,5{NBSP}km autour de 52,48°{NBSP}N, 1,90°{NBSP}O" in french[2]
+    assert [w for w in MAP_ENGLISH if any(w in text for text in french)] == []
+    welsh = _area_map((pages / "cy/briefings/armed-officers-london/index.html").read_text(encoding="utf-8"))
+    assert welsh[0].startswith("Map: Llundain Fwyaf a ")
+    assert "amlinelliad tua 58 km ar ei draws, a'i ganol ger 51.49° G, 0.09° Gn" in welsh[2]  # a point in Welsh
+    assert "o fewn 1.5 km i 52.48° G, 1.90° Gn" in welsh[2]
+    assert [w for w in (*MAP_ENGLISH, "codes") if any(w in text for text in welsh)] == []
+    manchester = _area_map((pages / "briefings/awareness-week-manchester/index.html").read_text(encoding="utf-8"))
+    assert manchester[1] == f"0,5{NBSP}km"
+
+
+def _y_labels(page: str) -> list[str]:
+    return re.findall(r'<text class="axis" [^>]*text-anchor="end">([^<]*)</text>', page)
+
+
+def test_the_deployments_chart_writes_its_figures_as_the_page_s_language_does(built: dict[str, Path]) -> None:
+    french = _y_labels((built["fr"] / "deployments/index.html").read_text(encoding="utf-8"))
+    assert french[0] == "0" and any(NNBSP in label for label in french)
+    assert all(re.fullmatch(rf"\d{{1,3}}({NNBSP}\d{{3}})*", label) for label in french), french
+    spanish = _y_labels((built["es"] / "deployments/index.html").read_text(encoding="utf-8"))
+    assert all(re.fullmatch(r"\d+", label) for label in spanish), spanish  # 4 digits stand alone in Spanish
+    # English as before: the site of the Welsh build is in English.
+    english = _y_labels((built["cy"].parent / "deployments/index.html").read_text(encoding="utf-8"))
+    assert english == ["0", "750", "1,500", "2,250", "3,000"]
+
+
+def test_an_english_site_s_map_is_as_it_was(built: dict[str, Path]) -> None:
+    english = built["cy"].parent / "briefings"
+    assert _area_map((english / "threat-level-raised-to-severe/index.html").read_text(encoding="utf-8")) == (
+        "Map of Great Britain and Northern Ireland",
+        "200 km",
+        "Great Britain: an outline about 970 km across, centred near 54.30° N, 2.22° W; codes GSS K03000001."
+        " Northern Ireland: an outline about 170 km across, centred near 54.63° N, 6.80° W; codes GSS N92000002."
+        " The outline is approximate.",
+    )
+    assert _area_map((english / "awareness-week-manchester/index.html").read_text(encoding="utf-8")) == (
+        "Map of Manchester city centre",
+        "0.5 km",
+        "Manchester city centre: within 1.2 km of 53.48° N, 2.24° W; codes GSS E08000003. The outline is approximate.",
+    )

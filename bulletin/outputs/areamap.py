@@ -3,14 +3,22 @@
 The page map needs no tiles and no script: the outlines are projected onto a small plane
 (equirectangular, scaled by the cosine of the middle latitude, so shapes keep their proportions
 at a city's or a country's size), with a scale bar, a north mark and a text alternative.
+
+The words of the map are the template's (partials/area-map.html), so each language's renderer says
+them from its catalogue; this module gives the facts, its figures already written with the page's
+decimal sign (the ``number`` filter cannot keep the trailing zeros of "51.50° N" or "4.0 km").
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
+from babel.numbers import get_decimal_symbol
+
 from ..content.model import Area, Circle
+from ..i18n import Localiser
 
 KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator
 WIDTH = 320.0
@@ -44,18 +52,41 @@ class Shape:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A point as the caption names it; the figures are degrees without their sign."""
+
+    lat: str  # e.g. "51.50"
+    north: bool
+    lon: str
+    east: bool
+
+
+@dataclass(frozen=True)
+class AreaFacts:
+    """What the caption says of one area, each part None when the area has no such thing."""
+
+    name: str
+    radius_km: str | None  # a circle's radius, e.g. "1.2"
+    centre: Place | None  # the circle's centre
+    across_km: str | None  # an outline's larger extent, e.g. "58" or "4.0"
+    middle: Place | None  # the middle of the outline's bounds
+    codes: tuple[tuple[str, str], ...]  # (system, code)
+
+
+@dataclass(frozen=True)
 class AreaMap:
     width: int
     height: int
     shapes: tuple[Shape, ...]
     scale_px: float  # length of the scale bar
-    scale_label: str  # e.g. "5 km"
-    title: str  # short text alternative
-    description: str  # the longer one, shown as the caption
+    scale_km: str  # what it stands for, e.g. "5" or "0.5"
+    names: tuple[str, ...]  # of the areas drawn, for the short text alternative
+    areas: tuple[AreaFacts, ...]  # every area of the briefing, drawn or not, for the caption
 
 
-def area_map(areas: tuple[Area, ...]) -> AreaMap | None:
-    """The map of the areas with a polygon or circle; None when none has one (geocodes alone)."""
+def area_map(areas: tuple[Area, ...], language: str) -> AreaMap | None:
+    """The map of the areas with a polygon or circle, its figures written as ``language`` writes
+    them; None when none has one (geocodes alone)."""
     drawn = [a for a in areas if a.has_shape]
     if not drawn:
         return None
@@ -107,9 +138,9 @@ def area_map(areas: tuple[Area, ...]) -> AreaMap | None:
         height=height,
         shapes=tuple(shapes),
         scale_px=round(bar_km / km_per_px, 1),
-        scale_label=f"{bar_km:g} km",
-        title="Map of " + _names([a.name for a in drawn]),
-        description=" ".join(_describe(a) for a in areas),
+        scale_km=_figure(f"{bar_km:g}", language),
+        names=tuple(a.name for a in drawn),
+        areas=tuple(_facts(a, language) for a in areas),
     )
 
 
@@ -122,30 +153,41 @@ def _nice(km: float) -> float:
     return float(f"{power:.6g}")
 
 
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _figure(text: str, language: str) -> str:
+    """A figure as Python writes it ("51.50", "0.5", "1230") with the language's decimal sign, so its
+    digits, trailing zeros included, are those of the English page. Not grouped, as it never was:
+    map figures stay under 20,000 km, and an English map keeps the text it had."""
+    return text.replace(".", _decimal_sign(language))
 
 
-def _place(lat: float, lon: float) -> str:
-    return f"{abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}"
+@functools.cache
+def _decimal_sign(language: str) -> str:
+    """CLDR's, for the locale the pages of ``language`` are formatted in (an unknown one's is English)."""
+    return get_decimal_symbol(Localiser(language).locale)
 
 
-def _describe(a: Area) -> str:
-    parts = []
+def _place(lat: float, lon: float, language: str) -> Place:
+    return Place(_figure(f"{abs(lat):.2f}", language), lat >= 0, _figure(f"{abs(lon):.2f}", language), lon >= 0)
+
+
+def _facts(a: Area, language: str) -> AreaFacts:
+    radius: str | None = None
+    centre: Place | None = None
+    across: str | None = None
+    middle: Place | None = None
     if a.circle:
-        parts.append(f"within {a.circle.radius_km:g} km of {_place(a.circle.lat, a.circle.lon)}")
+        radius = _figure(f"{a.circle.radius_km:g}", language)
+        centre = _place(a.circle.lat, a.circle.lon, language)
     if a.polygon:
         lats = [p[0] for p in a.polygon]
         lons = [p[1] for p in a.polygon]
-        across = max(
+        extent = max(
             (max(lats) - min(lats)) * KM_PER_DEGREE,
             (max(lons) - min(lons)) * KM_PER_DEGREE * math.cos(math.radians(sum(lats) / len(lats))),
         )
-        centre = _place((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
-        parts.append(f"an outline about {_round_km(across)} km across, centred near {centre}")
-    if a.geocodes:
-        parts.append("codes " + ", ".join(f"{system} {code}" for system, code in a.geocodes))
-    return f"{a.name}: {'; '.join(parts)}."
+        across = _figure(_round_km(extent), language)
+        middle = _place((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2, language)
+    return AreaFacts(a.name, radius, centre, across, middle, a.geocodes)
 
 
 def _round_km(km: float) -> str:
