@@ -30,12 +30,14 @@ from .content.areas import AREAS_FILE, ENTRY, GEOMETRY_KEYS, read_areas
 from .content.briefings import front_matter
 from .content.parse import Kind, ParsedSource, parse_source
 from .content.people import PERSON_SCHEMA, read_person
+from .content.translations import BRIEFING_TEXT
 from .errors import Problems
 from .markdown import MarkdownRenderer
 from .sitefiles import UnreadableFile, read_inside
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 BRIEFING = "briefing.schema.json"
+TRANSLATION = "translation.schema.json"
 PERSON = "person.schema.json"
 AREAS = "areas.schema.json"
 SITE = "site.schema.json"
@@ -66,6 +68,11 @@ def schemas(site_root: Path | None) -> dict[str, dict[str, Any]]:
     if config is not None:
         level = briefing["properties"]["threat_level"]
         level["enumDescriptions"] = [f"{lv.label}: {' '.join(lv.meaning.split())}" for lv in config.threat_levels]
+    translation = _document(
+        describe(f.record(BRIEFING_TEXT, "front matter")),
+        "Bulletin translation front matter",
+        "The YAML between the --- lines of a briefing's translation, content/briefings/**/<name>.<lang>.md",
+    )
     person = _document(
         describe(f.record(PERSON_SCHEMA, "a person file")),
         "Bulletin person",
@@ -83,11 +90,11 @@ def schemas(site_root: Path | None) -> dict[str, dict[str, Any]]:
         "Bulletin site.yaml",
         "The site's settings; base_url may instead come from --base-url",
     )
-    return {BRIEFING: briefing, PERSON: person, AREAS: areas, SITE: site}
+    return {BRIEFING: briefing, TRANSLATION: translation, PERSON: person, AREAS: areas, SITE: site}
 
 
 def write_schemas(site_root: Path, folder: Path) -> list[Path]:
-    """Write the four schemas into ``folder`` (created if needed); returns the files written."""
+    """Write the schemas into ``folder`` (created if needed); returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in schemas(site_root).items():

@@ -35,12 +35,12 @@ from bulletin import fields as f
 from bulletin.config import _colour, _language, _timezone
 from bulletin.content.areas import _polygon
 from bulletin.errors import Problems
-from bulletin.schema import AREAS, BRIEFING, PERSON, SITE, describe, schemas, write_schemas
+from bulletin.schema import AREAS, BRIEFING, PERSON, SITE, TRANSLATION, describe, schemas, write_schemas
 from bulletin.sourcefile import decode, split_front_matter
 from bulletin.yamlsafe import YamlDoc, load_yaml
 
 DOC = REPO / "docs" / "editor-support.md"
-NAMES = {BRIEFING, PERSON, AREAS, SITE}
+NAMES = {BRIEFING, TRANSLATION, PERSON, AREAS, SITE}
 PATTERN_GROUPS = {"file": 1, "line": 2, "severity": 3, "message": 4}
 
 
@@ -77,7 +77,7 @@ def schema_for(rel: str) -> str:
     if rel.startswith("content/people/"):
         return PERSON
     assert rel.startswith("content/briefings/"), rel
-    return BRIEFING
+    return TRANSLATION if "." in Path(rel).stem else BRIEFING
 
 
 def site_files(root: Path) -> list[str]:
@@ -486,7 +486,7 @@ def test_the_docs_vscode_task_matches_check_run_in_a_terminal(site: SiteDir) -> 
 def test_the_doc_maps_each_schema_to_its_files() -> None:
     (settings,) = [json.loads(block) for block in fenced("json") if "yaml.schemas" in block]
     mapping = settings["yaml.schemas"]
-    assert {Path(key).name for key in mapping} == NAMES - {BRIEFING}  # front matter: see the doc's section
+    assert {Path(key).name for key in mapping} == NAMES - {BRIEFING, TRANSLATION}  # front matter: see the doc
     assert mapping["./.schemas/site.schema.json"] == "site.yaml"
     assert mapping["./.schemas/areas.schema.json"] == "content/areas.yaml"
     assert "content/people/*.yaml" in mapping["./.schemas/person.schema.json"]
