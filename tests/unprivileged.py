@@ -21,9 +21,9 @@ from pathlib import Path
 from conftest import REPO
 
 NOBODY = 65534
-PACKAGES = ("jinja2", "markupsafe", "markdown", "yaml", "_yaml", "nh3", "watchdog")
+PACKAGES = ("jinja2", "markupsafe", "markdown", "yaml", "_yaml", "nh3", "watchdog", "babel")
 # Their metadata too: Python-Markdown finds its extensions through entry points.
-DISTRIBUTIONS = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "watchdog")
+DISTRIBUTIONS = ("Jinja2", "MarkupSafe", "Markdown", "PyYAML", "nh3", "watchdog", "Babel")
 _install: list[Path] = []
 
 
