@@ -125,6 +125,11 @@ class SiteConfig:
         return tuple(level.id for level in self.threat_levels)
 
     @property
+    def prefix(self) -> str:
+        """The path this configuration's pages live under: "" for the main language, "/cy" for a translation."""
+        return f"/{self.language}" if self.main_language else ""
+
+    @property
     def languages(self) -> tuple[str, ...]:
         """Every language the site is published in, its main language first."""
         return (self.main_language or self.language, *self.translations)

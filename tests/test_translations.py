@@ -384,3 +384,19 @@ def test_a_translation_of_only_a_body_takes_every_text_from_the_body_or_the_orig
     assert result.code == 0, result.err
     page = read(site, "cy/briefings/patrols/index.html")
     assert "Dim ond corff." in page and "More patrols in the city" in page
+
+
+def test_structured_data_names_each_language_s_own_page(built: SiteDir) -> None:
+    def article(rel: str) -> dict:
+        found = re.search(r'<script type="application/ld\+json">(.*?)</script>', read(built, rel), re.S)
+        assert found
+        return json.loads(found.group(1))
+
+    welsh = article("cy/briefings/patrols/index.html")
+    assert (welsh["url"], welsh["inLanguage"]) == ("https://test.example.org/cy/briefings/patrols/", "cy")
+    assert welsh["author"][0]["url"] == "https://test.example.org/cy/people/jane-doe/"
+    untranslated = article("cy/briefings/level-raised/index.html")
+    assert untranslated["url"] == "https://test.example.org/briefings/level-raised/"
+    assert untranslated["inLanguage"] == "en-GB"
+    english = article("briefings/patrols/index.html")
+    assert (english["url"], english["inLanguage"]) == ("https://test.example.org/briefings/patrols/", "en-GB")

@@ -51,7 +51,8 @@ class Alternate:
 def editions(site: Site) -> list[Edition]:
     """The main language's edition first, then one per language of site.yaml ``translations``."""
     main = Edition(site.config.language, "", site)
-    return [main, *(Edition(lang, f"/{lang}", site.localised(lang)) for lang in site.config.translations)]
+    translated = (site.localised(lang) for lang in site.config.translations)
+    return [main, *(Edition(local.config.language, local.config.prefix, local) for local in translated)]
 
 
 def available(site: Site, content: str | None, language: str) -> bool:

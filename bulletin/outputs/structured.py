@@ -9,7 +9,10 @@ from ..views import BriefingView
 
 
 def news_article(config: SiteConfig, b: BriefingView) -> dict[str, Any]:
-    url = config.base_url + b.url.lstrip("/")
+    """The article as the page in ``config``'s language shows it; a briefing not translated into that
+    language is the main language's article (its canonical page)."""
+    prefix = config.prefix if b.lang == config.language else ""
+    url = config.base_url + (prefix + b.url).lstrip("/")
     publisher: dict[str, Any] = {"@type": "Organization", "name": config.organisation.name}
     if config.organisation.url:
         publisher["url"] = config.organisation.url
@@ -19,7 +22,7 @@ def news_article(config: SiteConfig, b: BriefingView) -> dict[str, Any]:
             "name": p.name,
             **({"jobTitle": p.role} if p.role else {}),
             **({"affiliation": {"@type": "Organization", "name": p.organisation}} if p.organisation else {}),
-            "url": config.base_url + p.url.lstrip("/"),
+            "url": config.base_url + (config.prefix + p.url).lstrip("/"),
         }
         for p in b.spokespeople
     ]
@@ -32,7 +35,7 @@ def news_article(config: SiteConfig, b: BriefingView) -> dict[str, Any]:
         "mainEntityOfPage": url,
         "datePublished": b.date.at.isoformat(),
         "dateModified": b.modified.at.isoformat(),
-        "inLanguage": config.language,
+        "inLanguage": b.lang,
         "author": people or [publisher],
         "publisher": publisher,
         "keywords": [t.name for t in b.tags],
