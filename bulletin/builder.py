@@ -125,6 +125,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
         pages: dict[PurePosixPath, bytes | Kept] = {}
         languages: dict[PurePosixPath, tuple[tuple[str, str], ...] | None] = {}
         translated: list[tuple[Edition, ViewBuilder, Memo | None]] = []
+        claimed: dict[str, str] = {}  # output path (casefolded) -> what writes it, across every edition
         for edition in editions(site):
             # Each translation has its own views, renderer (catalogue, dates) and, in a live session, caches.
             cache = options.cache if options.cache is None or edition.main else options.cache.edition(edition.language)
@@ -148,6 +149,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, *, write: boo
                     store,
                     edition,
                     languages,
+                    claimed,  # a page whose slug is a language would share its path with that edition's home
                 )
             )
         html_count = len(pages)
@@ -385,6 +387,7 @@ def render_pages(
     store: PageStore | None = None,
     edition: Edition | None = None,
     languages: dict[PurePosixPath, tuple[tuple[str, str], ...] | None] | None = None,
+    claimed: dict[str, str] | None = None,
 ) -> dict[PurePosixPath, bytes | Kept]:
     """Every page of one language's edition (default: the main one), rendered, or kept from the last
     build when ``store`` says nothing it is made of changed."""
@@ -395,7 +398,7 @@ def render_pages(
     keys: dict[int, str | None] = {}
     done: dict[int, tuple[PurePosixPath, bytes | Kept]] = {}
     todo: list[tuple[int, PurePosixPath, PageSpec, dict[str, Any]]] = []
-    sources: dict[str, str] = {}
+    sources = claimed if claimed is not None else {}
     warned: set[str] = set()
     for index, spec in enumerate(specs):
         if edition is not None and not edition.main:
@@ -403,7 +406,8 @@ def render_pages(
         path = output_file(spec.url)
         key = str(path).casefold()
         if key in sources:
-            problems.error(_where(spec.source), 1, f"{spec.source} and {sources[key]} would both be written to {path}")
+            where = _where(spec.source) if spec.source.startswith("content/") else _where(sources[key])
+            problems.error(where, 1, f"{spec.source} and {sources[key]} would both be written to {path}")
             continue
         sources[key] = spec.source
         context = {**spec.context, "page_url": spec.url, **_language_context(site, spec, edition)}

@@ -282,6 +282,10 @@ def _read_translations(
                     f"a translation into '{language}' without an original: there is no {original_path}",
                 )
             continue
+        twin = texts.get(language, {}).get(original_path) or page_texts.get(language, {}).get(original_path)
+        if twin is not None:  # x.cy.md and x.CY.md
+            problems.error(source.path, 1, f"{original_path} is also translated into '{language}' by {twin.path}")
+            continue
         if isinstance(original, Briefing):
             text = read_briefing_text(source, original, language, problems)
             if text is not None:

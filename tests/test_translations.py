@@ -277,6 +277,19 @@ def test_a_single_language_site_has_no_switch_and_no_prefix(site: SiteDir) -> No
             "'menu' is not translated: a translation holds only the title",
         ),
         (
+            "content/pages/welsh.md",
+            "---\ntitle: Cymraeg\nslug: cy\n---\nCorff.\n",
+            1,
+            "the home page and content/pages/welsh.md would both be written to cy/index.html",
+        ),
+        (
+            "content/briefings/2016-08-03-patrols.CY.md",
+            "---\ntitle: Teitl\n---\nCorff.\n",
+            1,
+            "content/briefings/2016-08-03-patrols.cy.md:1: error: content/briefings/2016-08-03-patrols.md is also "
+            "translated into 'cy' by content/briefings/2016-08-03-patrols.CY.md",
+        ),
+        (
             "content/people/sam-roe.yaml",
             "name: Sam Roe\ntranslations:\n  fr: {role: Maire}\n",
             3,
@@ -308,7 +321,8 @@ def test_every_bad_translation_is_located(site: SiteDir, rel: str, text: str, li
     result = site.run("build", "--no-cache")
     assert result.code == 1
     shown = rel.removesuffix("+")
-    assert f"{shown}:{line}: error: {message}" in result.err, result.err
+    expected = message if ": error: " in message else f"{shown}:{line}: error: {message}"
+    assert expected in result.err, result.err
     assert "Traceback" not in result.err
     assert sorted(p.relative_to(site.root).as_posix() for p in site.root.rglob("*")) == before
 
