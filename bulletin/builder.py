@@ -365,6 +365,8 @@ def _renderer(site: Site, cache: BuildCache | None = None) -> Renderer:
         ],
         "news_article": functools.partial(news_article, config),
     }
+    if config.translations:  # which links of a translation's pages lead to its own pages (render._url)
+        globals_["page_slugs"] = frozenset(page.slug for page in site.pages)
     if cache is not None:
         kept = cache.renderer
         same_site = isinstance(kept, Renderer) and kept.site_root == site.root and kept.language == config.language

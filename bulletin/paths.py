@@ -94,13 +94,26 @@ def page_link(from_url: str, to_url: str) -> str:
     return link
 
 
-def localised_path(target: str, prefix: str) -> str:
-    """A site path as the pages of an edition link to it: pages, feeds and the search index are the
-    edition's own; stylesheets, scripts, images, CAP messages and ``alerts.xml`` are shared."""
+# The first folder of every page a language's edition has (besides the site's own pages, by slug).
+EDITION_SECTIONS = frozenset(
+    {"briefings", "tags", "regions", "people", "threat-level", "deployments", "archive", "search"}
+)
+EDITION_FILES = frozenset({"/", "/feed.xml", "/feed.json", "/404.html"})
+
+
+def localised_path(target: str, prefix: str, page_slugs: frozenset[str] = frozenset()) -> str:
+    """A site path as the pages of an edition link to it: its pages (``page_slugs`` are those of
+    content/pages/), feeds and search index are the edition's own; stylesheets, scripts, images,
+    files of static/, CAP messages and ``alerts.xml`` are shared."""
     if not prefix or not target.startswith("/") or target.startswith(prefix + "/"):
         return target
-    name = target.split("#", 1)[0].rsplit("/", 1)[-1]
-    if name == "" or name.endswith(".html") or target in ("/feed.xml", "/feed.json") or target.startswith("/search/"):
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    first, _, rest = path[1:].partition("/")
+    name = path.rsplit("/", 1)[-1]
+    page_like = "." not in name or name.endswith(".html")  # /about, /about/, /briefings/page/2/
+    if path in EDITION_FILES or path.startswith("/search/"):
+        return prefix + target
+    if page_like and (first in EDITION_SECTIONS or (first in page_slugs and rest in ("", "index.html"))):
         return prefix + target
     return target
 

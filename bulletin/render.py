@@ -214,7 +214,7 @@ def _url(context: Any, target: str) -> Markup | str:
     under any path. Pages served at unknown addresses (the 404 page) get links from the base URL's
     path instead. A page of a translation links to its own edition's pages (``lang_prefix``).
     """
-    target = localised_path(target, context.get("lang_prefix", ""))
+    target = localised_path(target, context.get("lang_prefix", ""), context.get("page_slugs", frozenset()))
     if context.get("absolute_links"):
         base_path = urlsplit(context["site"].base_url).path or "/"
         return base_path.rstrip("/") + target if target.startswith("/") else target

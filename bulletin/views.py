@@ -57,6 +57,7 @@ class PersonView:
     external_url: str | None
     bio_html: str
     url: str
+    lang: str = ""  # the language of its role, organisation and biography
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,12 @@ class BriefingView:
     extra: dict[str, Any]
     path: str  # the source file
     lang: str  # the language its text is in (a page in another language marks it with lang)
+    main_lang: str  # the site's main language, of the fields a translation leaves out
+    fallback: frozenset[str]  # those fields: title, summary, advice, area, quotes, updates, sources, cancel
+
+    def lang_of(self, field: str) -> str:
+        """The language one text field is shown in: a translation's own, or the main one where it gives none."""
+        return self.main_lang if field in self.fallback else self.lang
 
 
 @dataclass(frozen=True)
@@ -117,9 +124,16 @@ class Taxonomy:
     briefings: tuple[BriefingView, ...]
 
 
-def person_view(person: Person) -> PersonView:
+def person_view(person: Person, main_language: str = "") -> PersonView:
     return PersonView(
-        person.id, person.name, person.role, person.organisation, person.url, person.bio_html, f"/people/{person.id}/"
+        person.id,
+        person.name,
+        person.role,
+        person.organisation,
+        person.url,
+        person.bio_html,
+        f"/people/{person.id}/",
+        person.language or main_language,
     )
 
 
@@ -142,7 +156,7 @@ class ViewBuilder:
         self.site = site
         self.memo = memo
         self.config: SiteConfig = site.config
-        self.people = {pid: person_view(p) for pid, p in site.people.items()}
+        self.people = {pid: person_view(p, self.config.languages[0]) for pid, p in site.people.items()}
         self.tag_names = _first_spellings(b.tags for b in _oldest_first(site.on_pages))
         self.region_names = _first_spellings((b.region,) if b.region else () for b in _oldest_first(site.on_pages))
         # What every briefing's view depends on besides the briefing itself: compared once per build.
@@ -198,6 +212,8 @@ class ViewBuilder:
             extra=b.extra,
             path=b.path,
             lang=b.language or self.config.languages[0],
+            main_lang=self.config.languages[0],
+            fallback=b.fallback,
         )
 
     def listed(self) -> list[BriefingView]:

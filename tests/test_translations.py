@@ -414,3 +414,38 @@ def test_structured_data_names_each_language_s_own_page(built: SiteDir) -> None:
     assert untranslated["inLanguage"] == "en-GB"
     english = article("briefings/patrols/index.html")
     assert (english["url"], english["inLanguage"]) == ("https://test.example.org/briefings/patrols/", "en-GB")
+
+
+def test_a_translation_s_links_lead_to_its_own_pages_and_to_the_shared_files(site: SiteDir) -> None:
+    bilingual(site)
+    site.write("static/docs/statement.html", "<!DOCTYPE html><title>Statement</title>")
+    site.write("static/legacy/index.html", "<!DOCTYPE html><title>Legacy</title>")
+    path = site.root / "site.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "      - {title: Briffiadau, url: /briefings/}",
+            "      - {title: Briffiadau, url: /briefings}\n"
+            "      - {title: Datganiad, url: /docs/statement.html}\n"
+            "      - {title: Hen, url: /legacy/}\n"
+            "      - {title: Amdanom, url: /about}",
+        ),
+        encoding="utf-8",
+    )
+    assert site.run("build", "--no-cache").code == 0
+    page = read(site, "cy/briefings/patrols/index.html")
+    for href, text in (
+        ("../../briefings", "Briffiadau"),  # the Welsh listing (a host adds the slash)
+        ("../../../docs/statement.html", "Datganiad"),  # a file of static/: shared
+        ("../../../legacy/index.html", "Hen"),  # a folder of static/: shared
+        ("../../about", "Amdanom"),
+    ):
+        assert f'<a href="{href}">{text}</a>' in page, text
+    for page_path in (site.public / "cy").rglob("*.html"):
+        html = page_path.read_text(encoding="utf-8")
+        for link in re.findall(r'(?:href|src)="([^"]+)"', html):
+            href = link.split("#")[0].split("?")[0]
+            if ":" in link or not href:
+                continue  # another site, or a place on the same page
+            base = site.public if href.startswith("/") else page_path.parent  # the 404 page's links are absolute
+            target = (base / href.lstrip("/")).resolve()
+            assert target.is_file() or (target / "index.html").is_file(), (page_path, href)

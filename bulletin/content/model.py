@@ -115,6 +115,9 @@ class Briefing:
     extra: dict[str, Any] = field(default_factory=dict)
     date_line: int = 1  # of ``date`` in the source
     language: str = ""  # the language of its text when it is a translation; "": the site's language
+    # In a translation, the text fields it does not translate (shown in the main language): title,
+    # summary, advice, area, quotes, updates, sources, cancel.
+    fallback: frozenset[str] = frozenset()
 
     @property
     def modified(self) -> Moment:
@@ -137,6 +140,7 @@ class Person:
     url: str | None = None
     bio_html: str = ""
     translations: tuple[tuple[str, PersonText], ...] = ()  # (language, texts)
+    language: str = ""  # as Briefing.language: set when its texts are a translation's
 
     def localised(self, language: str) -> Person:
         texts = dict(self.translations).get(language)
@@ -147,6 +151,7 @@ class Person:
             role=texts.role or self.role,
             organisation=texts.organisation or self.organisation,
             bio_html=texts.bio_html or self.bio_html,
+            language=language,
         )
 
 

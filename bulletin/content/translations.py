@@ -71,6 +71,16 @@ class BriefingText:
 
     def apply(self, b: Briefing) -> Briefing:
         quotes, notes, titles = dict(self.quotes), dict(self.notes), dict(self.source_titles)
+        names = [dict(area.names) for area in b.areas]
+        untranslated = {
+            "title": not self.title,
+            "advice": bool(b.advice_html) and self.advice_html is None,
+            "area": (bool(b.area) and not self.area) or any(self.language not in n for n in names),
+            "quotes": any(i not in quotes for i in range(len(b.quotes))),
+            "updates": any(u.index not in notes for u in b.updates),
+            "sources": any(i not in titles for i in range(len(b.sources))),
+            "cancel": bool(b.alert and b.alert.cancel) and not self.cancel_reason,
+        }
         return dataclasses.replace(
             b,
             title=self.title or b.title,
@@ -86,6 +96,7 @@ class BriefingText:
             sources=tuple(Source(titles.get(i, s.title), s.url) for i, s in enumerate(b.sources)),
             alert=self._alert(b.alert),
             language=self.language,
+            fallback=frozenset(field for field, shown in untranslated.items() if shown),
         )
 
     def _alert(self, alert: Alert | None) -> Alert | None:
