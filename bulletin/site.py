@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import Memo, ParseCache
-from .config import SiteConfig, load_config
-from .content.areas import read_areas
+from .config import CONFIG_FILE, SiteConfig, load_config
+from .content.areas import AREA_DESC_LIMIT, read_areas
 from .content.briefings import as_of, read_briefing
 from .content.model import Area, Briefing, LevelChange, Page, Person
 from .content.pages import read_page
@@ -103,7 +103,7 @@ class Site:
             published=translated(self.published),
             people={pid: person.localised(language) for pid, person in self.people.items()},
             pages=tuple(pages[p.path].apply(p) if p.path in pages else p for p in self.pages),
-            timeline=tuple(change.localised(language) for change in self.timeline),
+            timeline=tuple(_localised_change(change, language, texts) for change in self.timeline),
         )
 
     def versions(self, briefing: Briefing) -> list[tuple[str, Briefing]]:
@@ -180,6 +180,7 @@ def load_site(
     _check_unique_slugs(briefings, docs, problems, "briefings")
     _check_unique_slugs(pages, docs, problems, "")
     texts, page_texts = _read_translations(translated, docs, briefings, pages, problems)
+    _check_title_as_area(config, briefings, problems)
     timeline: tuple[LevelChange, ...] | None = ()
     if timeline_source is not None:
         timeline = read_timeline(timeline_source, config, problems)
@@ -214,6 +215,29 @@ def load_site(
         translations=texts,
         page_translations=page_texts,
     )
+
+
+def _localised_change(change: LevelChange, language: str, texts: dict[str, BriefingText]) -> LevelChange:
+    """A change in ``language``: its translated note, or the translated title of the briefing recording it."""
+    change = change.localised(language)
+    text = texts.get(change.recorded_by)
+    return dataclasses.replace(change, recorded_in=text.title) if text is not None and text.title else change
+
+
+def _check_title_as_area(config: SiteConfig, briefings: list[Briefing], problems: Problems) -> None:
+    """An alert with no area and no region is described by the site's title, in each language: a
+    translated title must fit CAP's areaDesc as the main one must (read_briefing checks that one)."""
+    if not any(b.alert and not b.area_text and not b.region for b in briefings):
+        return
+    for language, translation in config.translations.items():
+        if translation.title and len(translation.title) > AREA_DESC_LIMIT:
+            problems.error(
+                CONFIG_FILE,
+                config.key_lines.get("translations", 1),
+                f"translations.{language}.title is {len(translation.title)} characters, and the CAP areaDesc of an "
+                f"alert without area or region; aggregators take at most {AREA_DESC_LIMIT}: shorten it, or give "
+                "those briefings an area",
+            )
 
 
 def _check_languages(source: ParsedSource, at: tuple[int, ...], config: SiteConfig, problems: Problems) -> None:
@@ -478,5 +502,6 @@ def derive_timeline(briefings: tuple[Briefing, ...]) -> tuple[LevelChange, ...]:
     changes: list[LevelChange] = []
     for briefing in sorted(briefings, key=lambda b: (b.date.at, b.slug)):
         if briefing.threat_level and (not changes or changes[-1].level != briefing.threat_level):
-            changes.append(LevelChange(briefing.threat_level, briefing.date, recorded_in=briefing.title))
+            change = LevelChange(briefing.threat_level, briefing.date, recorded_in=briefing.title)
+            changes.append(dataclasses.replace(change, recorded_by=briefing.path))
     return tuple(changes)

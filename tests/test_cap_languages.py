@@ -491,3 +491,25 @@ def test_a_translated_event_is_the_welsh_infos_own(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     english, cymraeg = infos((site / "public/briefings" / SLUG / "cap/0.xml").read_bytes())
     assert (english["event"], cymraeg["event"]) == ("More armed patrols", "Rhagor o batrolau arfog")
+
+
+def test_reordering_the_translations_changes_no_recorded_message(tmp_path: Path) -> None:
+    site = example(tmp_path, record=False)
+    add_alert(site)
+    translate(site)
+    with (site / "site.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("  fr:\n    title: Communiqués\n")
+    (site / WELSH.replace(".cy.md", ".fr.md")).write_text(
+        "---\ntitle: Six cents policiers armés de plus à Londres\n---\nLe corps du communiqué.\n", "utf-8"
+    )
+    assert build(site).code == 0
+    first = (site / "published" / SLUG / "0.xml").read_bytes()
+    assert languages(first) == ["en-GB", "cy", "fr"]
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    welsh_start, french_start = config.index("  cy:\n"), config.index("  fr:\n")
+    swapped = config[:welsh_start] + config[french_start:] + config[welsh_start:french_start]
+    (site / "site.yaml").write_text(swapped, encoding="utf-8")
+    result = build(site, "--strict")
+    assert result.code == 0, result.err
+    assert cap_warnings(result) == []
+    assert (site / "published" / SLUG / "0.xml").read_bytes() == first

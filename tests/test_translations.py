@@ -449,3 +449,40 @@ def test_a_translation_s_links_lead_to_its_own_pages_and_to_the_shared_files(sit
             base = site.public if href.startswith("/") else page_path.parent  # the 404 page's links are absolute
             target = (base / href.lstrip("/")).resolve()
             assert target.is_file() or (target / "index.html").is_file(), (page_path, href)
+
+
+def test_the_welsh_level_history_names_the_welsh_title(built: SiteDir) -> None:
+    assert "Rhagor o batrolau yn y ddinas" in read(built, "cy/threat-level/index.html")
+    assert "More patrols in the city" in read(built, "threat-level/index.html")
+
+
+def test_a_translated_area_description_must_fit_cap(site: SiteDir) -> None:
+    bilingual(site)
+    site.briefing("title: Alert\ndate: 2020-01-01T10:00:00\narea: Testville centre\nalert: {response: Monitor}")
+    site.write("content/briefings/2020-01-01-test.cy.md", f"---\narea: {'Canol Trefprawf ' * 4}\n---\nCorff.\n")
+    result = site.run("build", "--no-cache")
+    assert "content/briefings/2020-01-01-test.cy.md:2: error: area: the CAP areaDesc would be 63 characters" in (
+        result.err
+    ), result.err
+
+
+def test_a_translated_title_that_describes_an_alert_area_must_fit_cap(site: SiteDir) -> None:
+    bilingual(site)
+    site.briefing("title: Alert\ndate: 2020-01-01T10:00:00\nalert: {response: Monitor}")
+    path = site.root / "site.yaml"
+    long_title = "Briffiadau Prawf y Gwasanaeth Heddlu a'r Cyngor Sir ar y cyd"
+    path.write_text(path.read_text(encoding="utf-8").replace('"Briffiadau Prawf"', f'"{long_title}"'), "utf-8")
+    result = site.run("build", "--no-cache")
+    assert result.code == 1
+    assert f"error: translations.cy.title is {len(long_title)} characters, and the CAP areaDesc" in result.err
+
+
+def test_a_todo_left_anywhere_in_a_translation_is_warned_about(site: SiteDir) -> None:
+    bilingual(site)
+    welsh = site.root / "content/briefings/2016-08-03-patrols.cy.md"
+    welsh.write_text(welsh.read_text("utf-8").replace("---\ntitle:", "---\nalert: {event: 'TODO: cyfieithu'}\ntitle:"))
+    site.write("content/pages/about.cy.md", "---\ntitle: Amdanom ni\n---\nTODO: cyfieithu.\n")
+    result = site.run("build", "--no-cache")
+    assert result.code == 0
+    assert "2016-08-03-patrols.cy.md:2: warning: the translation still holds the placeholder 'TODO:'" in result.err
+    assert "content/pages/about.cy.md:2: warning: the translation still holds the placeholder 'TODO:'" in result.err

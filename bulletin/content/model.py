@@ -183,6 +183,7 @@ class LevelChange:
     note: str = ""
     notes: tuple[tuple[str, str], ...] = ()  # (language, note) of its translations
     recorded_in: str = ""  # without threat-levels.yaml: the title of the briefing that records the change
+    recorded_by: str = ""  # and that briefing's source, whose translations give the title in other languages
 
     def localised(self, language: str) -> LevelChange:
         note = dict(self.notes).get(language)

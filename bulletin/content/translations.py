@@ -18,6 +18,7 @@ from babel import localedata
 
 from .. import fields as f
 from ..errors import Problems
+from .areas import AREA_DESC_LIMIT
 from .briefings import PLACEHOLDER, event_text, front_matter, normalise_quote
 from .model import Alert, Briefing, Page, Quote, Source
 from .pages import PAGE_SCHEMA
@@ -159,6 +160,12 @@ def read_briefing_text(
     values = reader.mapping((), given, BRIEFING_TEXT, "front matter") if given is not None else None
     if values is None:
         return None
+    area = values.get("area")
+    if area and original.alert is not None and len(area) > AREA_DESC_LIMIT:
+        reader.error(
+            ("area",),
+            f"area: the CAP areaDesc would be {len(area)} characters; aggregators take at most {AREA_DESC_LIMIT}",
+        )
     if "area" in values and original.area is None:
         why = "names areas of content/areas.yaml; translate their names there" if original.areas else "has no area"
         reader.error(("area",), f"area: the original ({original.path}) {why}")
@@ -213,6 +220,8 @@ def read_page_text(parsed: ParsedSource, original: Page, language: str, problems
         return None
     if not parsed.body.text.strip():
         reader.error((), f"the translation has no body; translate the body of {original.path} below the front matter")
+    if not original.draft:
+        _check_placeholders(reader, doc.value if isinstance(doc.value, dict) else {}, parsed.body.text)
     if reader.failures or parsed.failed:
         return None
     return PageText(language, parsed.path, values.get("title"), parsed.body.html)
@@ -247,5 +256,13 @@ def _check_positions(reader: f.Reader, values: dict[str, Any], key: str, count: 
 
 
 def _check_placeholders(reader: f.Reader, front: dict[str, Any], body: str) -> None:
-    if any(isinstance(v, str) and PLACEHOLDER in v for v in front.values()) or PLACEHOLDER in body:
+    """A ``TODO:`` anywhere in the translation, nested texts (quotes, alert.event) included."""
+
+    def texts(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        return [text for item in items for text in texts(item)]
+
+    if any(PLACEHOLDER in text for text in texts(front)) or PLACEHOLDER in body:
         reader.warning((), f"the translation still holds the placeholder '{PLACEHOLDER}'; write the text")

@@ -426,8 +426,10 @@ def _make_chain(
                     "update or cancel that was published, and add new updates after the last one",
                 )
                 return messages, new, False
-            held = [(language, text) for language, text in versions[1:] if language in kept.languages]
-            if len(held) + 1 < len(versions):
+            # As recorded: its languages, in its order (site.yaml's order may have changed since).
+            by_language = dict(versions[1:])
+            held = [(language, by_language[language]) for language in kept.languages if language in by_language]
+            if [language for language, _ in held] != [language for language, _ in versions[1:]]:
                 data = message_xml(message, references, config, level, [versions[0], *held])
             if kept_bytes != data:
                 changed = message
