@@ -260,8 +260,9 @@ def _translation_sources(
 ) -> tuple[list[tuple[ParsedSource, str, str]], list[ParsedSource]]:
     """Translation files (with their original's path and language) apart from every other source.
 
-    A file named like a translation into a language site.yaml does not list is an error rather
-    than a briefing of its own: published as one, it would repeat the original in another language.
+    On a site with translations, a file named like a translation into a language site.yaml does not
+    list is an error rather than a briefing of its own: published as one, it would repeat the
+    original in another language.
     """
     translated: list[tuple[ParsedSource, str, str]] = []
     others: list[ParsedSource] = []
@@ -272,7 +273,9 @@ def _translation_sources(
         found = split_language(source.path, config.translations)
         if found is not None:
             translated.append((source, *found))
-        elif (tag := unknown_language(source.path)) is not None:
+        elif config.translations and (tag := unknown_language(source.path)) is not None:
+            # Only a site in several languages reads names this way: privacy.am.md stays a page of its own
+            # on a site in one language, as it was before translations existed.
             listed = ", ".join(config.translations) or "none"
             problems.error(
                 source.path,

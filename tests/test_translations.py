@@ -486,3 +486,10 @@ def test_a_todo_left_anywhere_in_a_translation_is_warned_about(site: SiteDir) ->
     assert result.code == 0
     assert "2016-08-03-patrols.cy.md:2: warning: the translation still holds the placeholder 'TODO:'" in result.err
     assert "content/pages/about.cy.md:2: warning: the translation still holds the placeholder 'TODO:'" in result.err
+
+
+def test_a_site_in_one_language_keeps_pages_named_like_translations(site: SiteDir) -> None:
+    site.write("content/pages/privacy.am.md", "---\ntitle: Privacy (a.m. shift)\n---\nBody.\n")
+    result = site.run("build", "--no-cache")
+    assert result.code == 0, result.err
+    assert (site.public / "privacy-am/index.html").is_file()
