@@ -260,22 +260,24 @@ def _translation_sources(
 ) -> tuple[list[tuple[ParsedSource, str, str]], list[ParsedSource]]:
     """Translation files (with their original's path and language) apart from every other source.
 
-    On a site with translations, a file named like a translation into a language site.yaml does not
-    list is an error rather than a briefing of its own: published as one, it would repeat the
-    original in another language.
+    A file named like a translation into a language site.yaml does not list is an error rather than
+    a briefing of its own (published as one, it would repeat the original in another language) on a
+    site with translations, or beside its original. Elsewhere a name such as ``privacy.am.md`` is
+    just a name, as it was before Bulletin had translations.
     """
     translated: list[tuple[ParsedSource, str, str]] = []
     others: list[ParsedSource] = []
+    paths = {source.path for source in parsed}
     for source in parsed:
         if source.kind not in (Kind.BRIEFING, Kind.PAGE):
             others.append(source)
             continue
         found = split_language(source.path, config.translations)
+        tag = unknown_language(source.path) if found is None else None
+        beside = split_language(source.path, [tag]) if tag is not None else None  # (its original, tag)
         if found is not None:
             translated.append((source, *found))
-        elif config.translations and (tag := unknown_language(source.path)) is not None:
-            # Only a site in several languages reads names this way: privacy.am.md stays a page of its own
-            # on a site in one language, as it was before translations existed.
+        elif beside is not None and (config.translations or beside[0] in paths):
             listed = ", ".join(config.translations) or "none"
             problems.error(
                 source.path,
