@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, parse_pattern
 from babel.numbers import format_decimal
 
@@ -160,6 +161,19 @@ def language_name(tag: str) -> str:
     if not name:
         return tag
     return name[:1].upper() + name[1:]
+
+
+def og_locale(tag: str) -> str:
+    """Open Graph's form of a language, language_TERRITORY: fr-CA is fr_CA, and a bare language takes
+    CLDR's likely territory (cy is cy_GB, fr is fr_FR; en is en_GB, as Bulletin reads a bare en)."""
+    locale = resolve_locale(tag)
+    if locale is None:
+        return tag.replace("-", "_")
+    if locale.territory:
+        return f"{locale.language}_{locale.territory}"
+    likely = str(get_global("likely_subtags").get(locale.language, "")).split("_")
+    territory = likely[-1] if len(likely) > 1 and len(likely[-1]) == 2 and likely[-1].isupper() else ""
+    return f"{locale.language}_{territory}" if territory else locale.language
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .errors import BulletinError, Problem, Problems, Severity
 from .fields import Moment
-from .i18n import Localiser, load_interface
+from .i18n import Localiser, load_interface, og_locale
 from .paths import THEME_ROOT, localised_path, page_link
 from .sitefiles import UnreadableFile, read_inside, source_folder, walk
 from .sourcefile import decode
@@ -64,6 +64,7 @@ class Renderer:
             month=self.format_month,
             iso=iso,
             number=self.format_number,
+            og_locale=og_locale,
         )
         # For the search page's script: one sample number per plural category for the texts it counts
         # in, and dates written as the pages write them.

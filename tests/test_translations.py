@@ -493,3 +493,13 @@ def test_a_site_in_one_language_keeps_pages_named_like_translations(site: SiteDi
     result = site.run("build", "--no-cache")
     assert result.code == 0, result.err
     assert (site.public / "privacy-am/index.html").is_file()
+
+
+def test_open_graph_names_each_language_as_ll_cc(built: SiteDir) -> None:
+    welsh = read(built, "cy/briefings/patrols/index.html")
+    assert '<meta property="og:locale" content="cy_GB">' in welsh
+    assert '<meta property="og:locale:alternate" content="en_GB">' in welsh
+    english = read(built, "briefings/patrols/index.html")
+    assert '<meta property="og:locale" content="en_GB">' in english
+    assert '<meta property="og:locale:alternate" content="cy_GB">' in english
+    assert "og:locale:alternate" not in read(built, "briefings/routine/index.html")
