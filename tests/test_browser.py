@@ -107,6 +107,12 @@ def test_welsh_search_finds_the_welsh_briefing_and_stays_in_welsh(browser, site_
     titles = page.locator("#search-results li a").all_inner_texts()
     assert "600 yn rhagor o swyddogion arfog i batrolio Llundain" in titles
     assert "result" not in page.locator("#search-status").inner_text()  # the status is in Welsh
+    page.fill("#q", "manchester")  # briefings not translated: their English titles are marked so
+    page.wait_for_selector("#search-results li a[href*='manchester']")
+    assert page.locator("#search-results li a[href*='manchester']").first.get_attribute("lang") == "en-GB"
+    page.fill("#q", "swyddogion arfog")
+    page.wait_for_selector("#search-results li a[href*='armed-officers-london']")
+    assert page.locator("#search-results li a[href*='armed-officers-london']").get_attribute("lang") is None
     page.locator("#search-results li a", has_text="600 yn rhagor").click()
     page.wait_for_load_state()
     assert page.url.endswith("/cy/briefings/armed-officers-london/index.html")

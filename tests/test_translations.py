@@ -503,3 +503,18 @@ def test_open_graph_names_each_language_as_ll_cc(built: SiteDir) -> None:
     assert '<meta property="og:locale" content="en_GB">' in english
     assert '<meta property="og:locale:alternate" content="cy_GB">' in english
     assert "og:locale:alternate" not in read(built, "briefings/routine/index.html")
+
+
+def test_the_welsh_search_index_says_which_results_are_in_english(built: SiteDir) -> None:
+    def docs(folder: Path) -> dict[str, list]:
+        found = {}
+        for chunk in sorted((folder / "search/docs").glob("*.json")):
+            for doc in json.loads(chunk.read_text(encoding="utf-8")):
+                if doc:
+                    found[doc[1]] = doc
+        return found
+
+    welsh = docs(built.public / "cy")
+    assert welsh["briefings/routine/"][4:] == ["en-GB", "en-GB"]  # not translated: its title and summary
+    assert len(welsh["briefings/patrols/"]) == 4  # in Welsh, like the page
+    assert all(len(doc) == 4 for doc in docs(built.public).values())

@@ -57,7 +57,7 @@ def data_files(
         for b in edition_views.on_pages()
     }
     files = {
-        **search_index(views.on_pages(), listed, [views.page(p) for p in site.pages], memo),
+        **search_index(views.on_pages(), listed, [views.page(p) for p in site.pages], memo, site.config.language),
         PurePosixPath("feed.xml"): atom_feed(site, latest),
         PurePosixPath("feed.json"): json_feed(site, latest),
         **sitemap_files(site, html_pages, lastmod, languages),
@@ -78,7 +78,7 @@ def edition_files(edition: Edition, views: ViewBuilder, memo: Memo | None) -> di
     files = {
         PurePosixPath("feed.xml"): atom_feed(site, latest, edition.prefix),
         PurePosixPath("feed.json"): json_feed(site, latest, edition.prefix),
-        **search_index(views.on_pages(), listed, [views.page(p) for p in site.pages], memo),
+        **search_index(views.on_pages(), listed, [views.page(p) for p in site.pages], memo, site.config.language),
     }
     return {edition.file(path): data for path, data in files.items()}
 

@@ -96,6 +96,8 @@ class Entry:
     date: str  # YYYY-MM-DD, as written
     summary: str
     keywords: tuple[str, ...]  # tags, region, people: searched, not shown
+    title_lang: str = ""  # the language of the title and of the summary when not the index's own
+    summary_lang: str = ""
 
 
 def fold(text: str, runs: dict[str, str] | None = None) -> str:
@@ -130,9 +132,16 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(text)) if w not in _SKIPPED]
 
 
-def entries(briefings: Sequence[BriefingView], listed: Iterable[BriefingView]) -> list[Entry | None]:
-    """Briefings with pages, newest first, as an entry each; ``None`` for those not listed (expired)."""
+def entries(
+    briefings: Sequence[BriefingView], listed: Iterable[BriefingView], language: str = ""
+) -> list[Entry | None]:
+    """Briefings with pages, newest first, as an entry each; ``None`` for those not listed (expired).
+    A text in another language than the index's (``language``) says which, for the results' ``lang``."""
     shown = {b.slug for b in listed}
+
+    def other(lang: str) -> str:
+        return lang if language and lang != language else ""
+
     return [
         Entry(
             b.title,
@@ -140,6 +149,8 @@ def entries(briefings: Sequence[BriefingView], listed: Iterable[BriefingView]) -
             b.date.iso()[:10],
             b.summary,
             (*(t.name for t in b.tags), *((b.region.name,) if b.region else ()), *(p.name for p in b.spokespeople)),
+            other(b.lang_of("title")),
+            other(b.lang_of("summary")),
         )
         if b.slug in shown
         else None
@@ -152,12 +163,13 @@ def search_index(
     listed: Iterable[BriefingView],
     pages: Sequence[PageView],
     memo: Memo | None = None,
+    language: str = "",
 ) -> dict[PurePosixPath, bytes]:
     """The files of the index by path from the site root; ``briefings`` are those with pages, newest first.
 
     Between rebuilds (``memo``), an edit that changes no entry (a body, a template) reuses the files.
     """
-    inputs = (entries(briefings, listed), [(p.title, p.url.lstrip("/")) for p in pages])
+    inputs = (entries(briefings, listed, language), [(p.title, p.url.lstrip("/")) for p in pages])
     kept = memo.get("search", None, ()) if memo is not None else None
     if isinstance(kept, tuple) and kept[0] == inputs:  # entries hold only strings: == is exact
         return cast(dict[PurePosixPath, bytes], kept[1])
@@ -175,7 +187,19 @@ def index_files(
     files: dict[PurePosixPath, bytes] = {}
     encoded = {term: f'"{term}":{_postings(ids, layout, files)}' for term, ids in _inverted(docs).items()}
     fragments = {key: _store(files, "{" + ",".join(members) + "}") for key, members in _fragments(encoded, layout)}
-    shown = [[e.title, e.path, e.date, _shorten(e.summary)] if e else 0 for e in docs]
+    # An entry in another language than the page's also gives the languages of its title and summary.
+    shown = [
+        [
+            e.title,
+            e.path,
+            e.date,
+            _shorten(e.summary),
+            *((e.title_lang, e.summary_lang) if e.title_lang or e.summary_lang else ()),
+        ]
+        if e
+        else 0
+        for e in docs
+    ]
     size = layout.docs_per_chunk
     chunks = [_json(shown[start : start + size]) for start in range(0, len(docs), size)]
     for n, chunk in enumerate(chunks):

@@ -242,16 +242,19 @@
     }
   }
 
-  function link(title, path) {
+  function link(title, path, language) {
     var a = document.createElement("a");
     a.href = root + path + (path === "" || path.charAt(path.length - 1) === "/" ? "index.html" : "");
     a.textContent = title;
+    if (language) a.lang = language;
     return a;
   }
 
+  // doc: [title, path, date, summary], then the languages of the title and the summary when a
+  // briefing is not translated into the page's language (so screen readers say it right).
   function item(doc) {
     var li = document.createElement("li");
-    li.appendChild(link(doc[0], doc[1]));
+    li.appendChild(link(doc[0], doc[1], doc[4]));
     var p = document.createElement("p");
     if (doc[2]) {
       var time = document.createElement("time");
@@ -260,7 +263,14 @@
       p.appendChild(time);
       if (doc[3]) p.appendChild(document.createTextNode(" \u00b7 "));
     }
-    if (doc[3]) p.appendChild(document.createTextNode(doc[3]));
+    if (doc[3] && doc[5]) {
+      var summary = document.createElement("span");
+      summary.lang = doc[5];
+      summary.textContent = doc[3];
+      p.appendChild(summary);
+    } else if (doc[3]) {
+      p.appendChild(document.createTextNode(doc[3]));
+    }
     if (p.firstChild) li.appendChild(p);
     return li;
   }
