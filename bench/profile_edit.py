@@ -207,6 +207,15 @@ def top(prof: Path, sort: str, n: int) -> str:
     return "\n".join(build_time._short(line) for line in lines[start:] if line.strip())
 
 
+def profile_tables(table: str, prof: Path, n: int, sorts: tuple[str, ...]) -> list[str]:
+    """The phase table, then the top ``n`` functions of each sort ("cumulative": with callees; "tottime": own)."""
+    what = {"cumulative": "cumulative time", "tottime": "own time"}
+    lines = [table, ""]
+    for sort in sorts:
+        lines += [f"Top {n} functions by {what[sort]}:", "", "```", top(prof, sort, n), "```", ""]
+    return lines
+
+
 def run(cmd: list[str], what: str, log) -> tuple[float, str]:
     result, rc, text = build_time.run_timed(cmd)
     build_time.must_succeed(cmd, rc, text)
@@ -284,20 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             + "; ".join(f"“{line.strip()}”" for line in verbose)
             + ".",
             "",
-            table,
-            "",
-            f"Top {args.top} functions by cumulative time:",
-            "",
-            "```",
-            top(prof, "cumulative", args.top),
-            "```",
-            "",
-            f"Top {args.top} functions by own time:",
-            "",
-            "```",
-            top(prof, "tottime", args.top),
-            "```",
-            "",
+            *profile_tables(table, prof, args.top, ("cumulative", "tottime")),
         ]
     finally:
         edited.write_text(original, encoding="utf-8")
@@ -322,14 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{times['profiled rebuild']:.2f} s. (Not included: watchdog's 50 ms quiet period, the event stream "
             "and the browser's fetch.)",
             "",
-            table,
-            "",
-            f"Top {args.top} functions by cumulative time:",
-            "",
-            "```",
-            top(prof, "cumulative", args.top),
-            "```",
-            "",
+            *profile_tables(table, prof, args.top, ("cumulative",)),
         ]
     if args.clean:
         vs_hugo.wait_for_trash(out)
@@ -349,14 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             f"--jobs 1 -q` into an output folder that does not exist. Wall time under the profiler {wall:.2f} s "
             f"(the profiled program {program:.2f} s); without the profiler {real_clean:.2f} s.",
             "",
-            table,
-            "",
-            f"Top {args.top} functions by cumulative time:",
-            "",
-            "```",
-            top(prof, "cumulative", args.top),
-            "```",
-            "",
+            *profile_tables(table, prof, args.top, ("cumulative",)),
         ]
     vs_hugo.wait_for_trash(out)
     text = "\n".join(sections)
