@@ -22,6 +22,7 @@ import yaml
 from cap_profile import check_feed, errors, google_profile
 from conftest import REPO, Run, run_build_py, tree_digest
 
+from bulletin.content.model import Briefing
 from bulletin.errors import Problems
 from bulletin.outputs import cap
 from bulletin.outputs.cap import chain, message_xml, read_message
@@ -367,13 +368,18 @@ def loaded(site: Path) -> Site:
     return found
 
 
-def test_message_xml_writes_the_versions_in_order_and_reading_takes_the_first(tmp_path: Path) -> None:
+def translated_briefing(tmp_path: Path) -> tuple[Site, Briefing]:
+    """The example's alerting briefing with its Welsh translation and a third update, loaded."""
     site = example(tmp_path, record=False)
     add_alert(site)
     translate(site)
     add_update(site)
     loaded_site = loaded(site)
-    briefing = next(b for b in loaded_site.published if b.slug == SLUG)
+    return loaded_site, next(b for b in loaded_site.published if b.slug == SLUG)
+
+
+def test_message_xml_writes_the_versions_in_order_and_reading_takes_the_first(tmp_path: Path) -> None:
+    loaded_site, briefing = translated_briefing(tmp_path)
     versions = loaded_site.versions(briefing)
     assert [language for language, _ in versions] == ["en-GB", "cy"]
     messages = chain(briefing, loaded_site.config)
@@ -411,12 +417,7 @@ class Catalogue(gettext.NullTranslations):
 def test_the_event_and_update_words_come_from_the_interface_catalogue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = example(tmp_path, record=False)
-    add_alert(site)
-    translate(site)
-    add_update(site)
-    loaded_site = loaded(site)
-    briefing = next(b for b in loaded_site.published if b.slug == SLUG)
+    loaded_site, briefing = translated_briefing(tmp_path)
     update = chain(briefing, loaded_site.config)[3]
     welsh = {"%(level)s threat level": "Lefel bygythiad %(level)s", "Update: %(note)s": "Diweddariad: %(note)s"}
     monkeypatch.setattr(cap, "_interface", lambda tag: Catalogue(welsh) if tag == "cy" else gettext.NullTranslations())
