@@ -10,6 +10,7 @@ site.yaml's ``language``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import hashlib
 import io
@@ -48,6 +49,7 @@ _FIELD_NAMES = re.compile(r"%\((\w+)\)s")
 _PLURAL_CANDIDATES = (*range(0, 201), 1000, 1000000)
 
 
+@functools.cache  # a pure function of the tag, asked for on every page of a multilingual site
 def resolve_locale(tag: str) -> Locale | None:
     """Babel's locale for a BCP 47 tag: the tag itself, else its language alone (``cy-XX`` -> cy);
     None when Babel does not know the language."""
@@ -154,6 +156,7 @@ class Localiser:
         return tuple(samples.items())
 
 
+@functools.cache  # a pure function of the tag, asked for on every page of a multilingual site
 def language_name(tag: str) -> str:
     """The language's name in itself, as a language switch labels it: English, Cymraeg, Français."""
     locale = resolve_locale(tag)
@@ -163,6 +166,7 @@ def language_name(tag: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@functools.cache  # a pure function of the tag, asked for on every page of a multilingual site
 def og_locale(tag: str) -> str:
     """Open Graph's form of a language, language_TERRITORY: fr-CA is fr_CA, and a bare language takes
     CLDR's likely territory (cy is cy_GB, fr is fr_FR; en is en_GB, as Bulletin reads a bare en)."""
